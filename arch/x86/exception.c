@@ -1,0 +1,38 @@
+/* Report a hypervisor exception on serial and stop this pCPU. */
+#include <stdint.h>
+
+#include "arch/x86/cpu.h"
+#include "hv/log.h"
+
+struct exception_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct exception_frame) == 22 * 8, "frame pushed by exception.S");
+
+static const char *const names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound",
+	"#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
+	"#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check", "#MC machine check",
+	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+void exception_report(const struct exception_frame *f);
+
+void exception_report(const struct exception_frame *f)
+{
+	const char *name = f->vector < 32 && names[f->vector] ? names[f->vector] : "reserved";
+
+	log_err("exception %lu (%s) error %#lx", f->vector, name, f->error);
+	log_err("  rip %#018lx cs %#lx rflags %#lx rsp %#018lx ss %#lx", f->rip, f->cs, f->rflags,
+		f->rsp, f->ss);
+	log_err("  cr0 %#lx cr2 %#018lx cr3 %#lx cr4 %#lx", read_cr0(), read_cr2(), read_cr3(),
+		read_cr4());
+	log_err("  rax %#018lx rbx %#018lx rcx %#018lx rdx %#018lx", f->rax, f->rbx, f->rcx, f->rdx);
+	log_err("  rsi %#018lx rdi %#018lx rbp %#018lx r8  %#018lx", f->rsi, f->rdi, f->rbp, f->r8);
+	log_err("  r9  %#018lx r10 %#018lx r11 %#018lx r12 %#018lx", f->r9, f->r10, f->r11, f->r12);
+	log_err("  r13 %#018lx r14 %#018lx r15 %#018lx", f->r13, f->r14, f->r15);
+	panic("unexpected exception in the hypervisor; this CPU stops");
+}

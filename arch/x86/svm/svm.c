@@ -1,0 +1,408 @@
+/*
+ * AMD-V backend: per-CPU enable, VMCB setup, exit translation and register
+ * access (AMD APM vol. 2 ch. 15).  Policy lives in hv/; this file only
+ * speaks VMCB.
+ */
+#include "arch/x86/svm/svm.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/guest_mem.h"
+#include "arch/x86/insn_len.h"
+#include "hv/abi/keel_hypercall.h"
+#include "hv/hv.h"
+#include "hv/log.h"
+#include "hv/partition.h"
+#include "hv/pcpu.h"
+
+#define MSR_VM_CR       0xc0010114u
+#define MSR_VM_HSAVE_PA 0xc0010117u
+#define VM_CR_LOCK      (1ull << 3)
+#define VM_CR_SVMDIS    (1ull << 4)
+
+/* CPUID 0x8000000A EDX (APM vol. 3, E.4.9). */
+#define SVM_FEATURE_NPT           (1u << 0)
+#define SVM_FEATURE_NRIP          (1u << 3)
+#define SVM_FEATURE_FLUSH_BY_ASID (1u << 6)
+#define SVM_FEATURE_VGIF          (1u << 16)
+
+#define CS_ATTR_L (1u << 9)
+#define CS_ATTR_D (1u << 10)
+
+/* EFER bits a guest may set (SVME is hidden; APM vol. 2 §3.1.7). */
+#define GUEST_EFER_MASK (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+static uint32_t svm_cpu_features; /* (i) CPUID 0x8000000A EDX, read at probe */
+
+static bool svm_probe(void)
+{
+	struct cpuid_regs v = cpuid(0, 0);
+	bool amd = (v.ebx == 0x68747541 && v.edx == 0x69746e65 && v.ecx == 0x444d4163) || /* AuthenticAMD */
+		   (v.ebx == 0x6f677948 && v.edx == 0x6e65476e && v.ecx == 0x656e6975);   /* HygonGenuine */
+
+	if (!amd || cpuid(0x80000000, 0).eax < 0x8000000a || !(cpuid(0x80000001, 0).ecx & (1u << 2)))
+		return false;
+	svm_cpu_features = cpuid(0x8000000a, 0).edx;
+	if (!(svm_cpu_features & SVM_FEATURE_NPT)) {
+		log_err("svm: the CPU has AMD-V without nested paging (NPT); Keel needs NPT");
+		return false;
+	}
+	return true;
+}
+
+static uint32_t svm_features(void)
+{
+	uint32_t f = KEEL_FEATURE_NPT;
+
+	if (svm_cpu_features & SVM_FEATURE_NRIP)
+		f |= KEEL_FEATURE_NRIP;
+	if (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID)
+		f |= KEEL_FEATURE_FLUSH_BY_ASID;
+	if (svm_cpu_features & SVM_FEATURE_VGIF)
+		f |= KEEL_FEATURE_VGIF;
+	return f;
+}
+
+static int svm_enable_cpu(void)
+{
+	struct arch_pcpu *a = &this_pcpu()->arch;
+
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		log_err("svm: AMD-V is disabled by the firmware (VM_CR.SVMDIS)");
+		return -1;
+	}
+	a->virt_area = frame_alloc(&hv_frames);
+	a->host_state = frame_alloc(&hv_frames);
+	if (!a->virt_area || !a->host_state)
+		return -1;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, a->virt_area);
+	/* The host's FS/GS/TR/syscall state, reloaded after every exit. */
+	__asm__ volatile("vmsave %%rax" ::"a"(a->host_state) : "memory");
+	return 0;
+}
+
+/* Set the read and/or write intercept of one MSR (APM §15.11). */
+static void msrpm_intercept(uint8_t *msrpm, uint32_t msr)
+{
+	uint32_t offset;
+
+	if (msr <= 0x1fff)
+		offset = 0;
+	else if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
+		offset = 0x800;
+	else if (msr >= 0xc0010000u && msr <= 0xc0011fffu)
+		offset = 0x1000;
+	else
+		return; /* outside the map: always intercepted */
+	msr &= 0x1fff;
+	msrpm[offset + msr / 4] |= 3u << ((msr % 4) * 2);
+}
+
+static void set_segment(struct vmcb_segment *s, uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+	*s = (struct vmcb_segment){ .selector = sel, .attrib = attrib, .limit = limit, .base = 0 };
+}
+
+static void svm_vp_destroy(struct vp *vp)
+{
+	struct svm_vp *s = to_svm(vp);
+
+	frame_free(&hv_frames, s->iopm_pa, 3);
+	frame_free(&hv_frames, s->msrpm_pa, 2);
+	frame_free(&hv_frames, s->vmcb_pa, 1);
+	frame_free(&hv_frames, (uint64_t)s, 1);
+}
+
+static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struct vp_start *st)
+{
+	uint64_t self = frame_alloc(&hv_frames);
+	struct svm_vp *s;
+	struct vmcb *v;
+
+	_Static_assert(sizeof(struct svm_vp) <= 4096, "svm_vp fits a frame");
+	if (!self)
+		return NULL;
+	s = phys_to_virt(self);
+	s->vmcb_pa = frame_alloc(&hv_frames);
+	s->msrpm_pa = frame_alloc_contig(&hv_frames, 2, 1);
+	s->iopm_pa = frame_alloc_contig(&hv_frames, 3, 1);
+	if (!s->vmcb_pa || !s->msrpm_pa || !s->iopm_pa) {
+		if (s->vmcb_pa)
+			frame_free(&hv_frames, s->vmcb_pa, 1);
+		if (s->msrpm_pa)
+			frame_free(&hv_frames, s->msrpm_pa, 2);
+		if (s->iopm_pa)
+			frame_free(&hv_frames, s->iopm_pa, 3);
+		frame_free(&hv_frames, self, 1);
+		return NULL;
+	}
+	s->vp.partition = p;
+	s->vp.index = index;
+	s->vp.gpr[GPR_RDI] = st->rdi;
+	s->vmcb = v = phys_to_virt(s->vmcb_pa);
+
+	msrpm_intercept(phys_to_virt(s->msrpm_pa), MSR_EFER);
+	msrpm_intercept(phys_to_virt(s->msrpm_pa), MSR_VM_CR);
+	msrpm_intercept(phys_to_virt(s->msrpm_pa), MSR_VM_HSAVE_PA);
+
+	v->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
+			     SVM_INTERCEPT_INVLPGA;
+	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
+			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+			     SVM_INTERCEPT_SKINIT;
+	v->iopm_base_pa = s->iopm_pa;
+	v->msrpm_base_pa = s->msrpm_pa;
+	v->guest_asid = 1 + p->id;
+	v->tlb_control = SVM_TLB_FLUSH_ALL;
+	v->np_control = 1;
+
+	set_segment(&v->cs, 0x08, 0x029b, 0xffffffff); /* 64-bit code, DPL 0 */
+	set_segment(&v->ds, 0x10, 0x0c93, 0xffffffff);
+	v->es = v->ss = v->fs = v->gs = v->ds;
+	set_segment(&v->tr, 0, 0x008b, 0x67);
+	set_segment(&v->ldtr, 0, 0, 0);
+	set_segment(&v->gdtr, 0, 0, 0);
+	set_segment(&v->idtr, 0, 0, 0);
+	v->cpl = 0;
+	v->efer = st->efer | EFER_SVME;
+	v->cr0 = st->cr0;
+	v->cr3 = st->cr3;
+	v->cr4 = st->cr4;
+	v->rflags = st->rflags;
+	v->rip = st->rip;
+	v->rsp = st->rsp;
+	v->dr6 = 0xffff0ff0;
+	v->dr7 = 0x400;
+	v->g_pat = st->pat;
+	return &s->vp;
+}
+
+static void svm_set_slat_root(struct vp *vp, uint64_t root)
+{
+	to_svm(vp)->vmcb->n_cr3 = root;
+	to_svm(vp)->vmcb->tlb_control = SVM_TLB_FLUSH_ALL;
+}
+
+static void translate_exit(struct vp *vp, const struct vmcb *v)
+{
+	struct vm_exit *e = &vp->exit;
+
+	e->hw_code = (uint32_t)v->exitcode;
+	switch (v->exitcode) {
+	case SVM_EXIT_CPUID:
+		e->reason = VM_EXIT_CPUID;
+		break;
+	case SVM_EXIT_VMMCALL:
+		e->reason = VM_EXIT_HYPERCALL;
+		break;
+	case SVM_EXIT_MSR:
+		e->reason = v->exitinfo1 ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
+		e->msr.msr = (uint32_t)vp->gpr[GPR_RCX];
+		break;
+	case SVM_EXIT_NPF:
+		/* EXITINFO1 is a page-fault error code (APM §15.25.6). */
+		e->reason = VM_EXIT_GPA_FAULT;
+		e->gpa_fault.gpa = v->exitinfo2;
+		e->gpa_fault.access = (v->exitinfo1 & 2 ? VM_ACCESS_WRITE : VM_ACCESS_READ) |
+				      (v->exitinfo1 & 16 ? VM_ACCESS_EXEC : 0);
+		break;
+	case SVM_EXIT_IOIO:
+		/* EXITINFO1 (APM §15.10.2): port 31:16, SZ32/16/8 6:4, REP 3, STR 2, IN 0. */
+		e->reason = VM_EXIT_IO;
+		e->io.port = v->exitinfo1 >> 16;
+		e->io.size = (v->exitinfo1 >> 4) & 7;
+		e->io.in = v->exitinfo1 & 1;
+		e->io.string = (v->exitinfo1 >> 2) & 1;
+		e->io.rep = (v->exitinfo1 >> 3) & 1;
+		e->next_rip = v->exitinfo2;
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+		e->reason = VM_EXIT_VIRT_INSN;
+		break;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+		e->reason = VM_EXIT_EXTERNAL_INTR;
+		break;
+	case SVM_EXIT_HLT:
+		e->reason = VM_EXIT_HLT;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->reason = VM_EXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_INVALID:
+		e->reason = VM_EXIT_ENTRY_FAILED;
+		break;
+	default:
+		e->reason = VM_EXIT_UNHANDLED;
+		break;
+	}
+}
+
+static void svm_run(struct vp *vp)
+{
+	struct svm_vp *s = to_svm(vp);
+	struct vmcb *v = s->vmcb;
+
+	v->rax = vp->gpr[GPR_RAX];
+	svm_vmrun(vp, s->vmcb_pa, this_pcpu()->arch.host_state);
+	vp->gpr[GPR_RAX] = v->rax;
+	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
+	/* An event whose delivery the exit interrupted is delivered again. */
+	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? v->exitintinfo : 0;
+	translate_exit(vp, v);
+}
+
+static uint64_t svm_get_reg(struct vp *vp, enum vp_reg reg)
+{
+	const struct vmcb *v = to_svm(vp)->vmcb;
+
+	switch (reg) {
+	case VP_REG_RIP: return v->rip;
+	case VP_REG_RSP: return v->rsp;
+	case VP_REG_RFLAGS: return v->rflags;
+	case VP_REG_CR0: return v->cr0;
+	case VP_REG_CR3: return v->cr3;
+	case VP_REG_CR4: return v->cr4;
+	case VP_REG_EFER: return v->efer & ~EFER_SVME;
+	case VP_REG_CS_ATTR: return v->cs.attrib;
+	case VP_REG_CPL: return v->cpl;
+	}
+	return 0;
+}
+
+static void svm_set_reg(struct vp *vp, enum vp_reg reg, uint64_t value)
+{
+	struct vmcb *v = to_svm(vp)->vmcb;
+
+	switch (reg) {
+	case VP_REG_RIP: v->rip = value; break;
+	case VP_REG_RSP: v->rsp = value; break;
+	case VP_REG_RFLAGS: v->rflags = value | 2; break;
+	case VP_REG_CR0: v->cr0 = value; break;
+	case VP_REG_CR3: v->cr3 = value; break;
+	case VP_REG_CR4: v->cr4 = value; break;
+	case VP_REG_EFER: v->efer = value | EFER_SVME; break;
+	case VP_REG_CS_ATTR: v->cs.attrib = (uint16_t)value; break;
+	case VP_REG_CPL: v->cpl = (uint8_t)value; break;
+	}
+}
+
+static void svm_inject_exception(struct vp *vp, uint8_t vector, bool has_error, uint32_t error)
+{
+	to_svm(vp)->vmcb->eventinj = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID |
+				     (has_error ? SVM_EVENT_ERROR_VALID | (uint64_t)error << 32 : 0);
+}
+
+/* The next RIP: from nRIP when the CPU has it, from EXITINFO2 for I/O,
+ * decoded from guest memory otherwise (QEMU has no nRIP). */
+static int svm_skip_instruction(struct vp *vp)
+{
+	struct vmcb *v = to_svm(vp)->vmcb;
+	struct guest_paging g;
+	enum x86_cpu_mode mode;
+	uint8_t bytes[15];
+	uint64_t la;
+	size_t n;
+	int len;
+
+	if (svm_cpu_features & SVM_FEATURE_NRIP) {
+		v->rip = v->next_rip;
+		return 0;
+	}
+	if (v->exitcode == SVM_EXIT_IOIO) {
+		v->rip = v->exitinfo2;
+		return 0;
+	}
+	g = (struct guest_paging){ v->cr0, v->cr3, v->cr4, v->efer };
+	mode = guest_cpu_mode(&g, v->cs.attrib & CS_ATTR_L, v->cs.attrib & CS_ATTR_D);
+	la = mode == X86_MODE_LONG64 ? v->rip : (uint32_t)(v->cs.base + v->rip);
+	n = guest_read_linear(vp->partition, &g, la, bytes, sizeof(bytes));
+	len = x86_insn_length(bytes, n, mode);
+	if (len <= 0)
+		return -1;
+	v->rip = mode == X86_MODE_LONG64 ? v->rip + len : (uint32_t)(v->rip + len);
+	return 0;
+}
+
+static void svm_flush_slat(struct vp *vp)
+{
+	to_svm(vp)->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID)
+						? SVM_TLB_FLUSH_ASID
+						: SVM_TLB_FLUSH_ALL;
+}
+
+static int svm_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
+{
+	struct vmcb *v = to_svm(vp)->vmcb;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (!write) {
+			*value = v->efer & ~EFER_SVME;
+			return 0;
+		}
+		if (*value & ~GUEST_EFER_MASK)
+			return VCPU_MSR_FAULT;
+		v->efer = *value | EFER_SVME;
+		return 0;
+	case MSR_VM_CR:
+		/* SVM is hidden: report it disabled and locked. */
+		if (write)
+			return VCPU_MSR_FAULT;
+		*value = VM_CR_LOCK | VM_CR_SVMDIS;
+		return 0;
+	case MSR_VM_HSAVE_PA:
+		if (write)
+			return VCPU_MSR_FAULT;
+		*value = 0;
+		return 0;
+	default:
+		return VCPU_MSR_UNKNOWN;
+	}
+}
+
+/* NPT uses the x86-64 entry format; every access is a user access, so
+ * every entry carries U/S (APM §15.25.5). */
+const struct pt_format svm_npt_format = {
+	.name = "npt",
+	.present = 1ull << 0,
+	.read = 1ull << 0,
+	.write = 1ull << 1,
+	.exec = 0,
+	.nx = 1ull << 63,
+	.table_bits = (1ull << 0) | (1ull << 1) | (1ull << 2),
+	.leaf_bits = 1ull << 2,
+	.large = 1ull << 7,
+	.addr_mask = 0x000ffffffffff000ull,
+};
+
+static const uint8_t vmmcall[] = { 0x0f, 0x01, 0xd9 };
+
+const struct vcpu_ops svm_vcpu_ops = {
+	.name = "svm",
+	.probe = svm_probe,
+	.enable_cpu = svm_enable_cpu,
+	.slat_format = &svm_npt_format,
+	.vp_create = svm_vp_create,
+	.vp_destroy = svm_vp_destroy,
+	.set_slat_root = svm_set_slat_root,
+	.run = svm_run,
+	.get_reg = svm_get_reg,
+	.set_reg = svm_set_reg,
+	.inject_exception = svm_inject_exception,
+	.skip_instruction = svm_skip_instruction,
+	.flush_slat = svm_flush_slat,
+	.guest_msr = svm_guest_msr,
+	.hypercall_insn = vmmcall,
+	.hypercall_insn_len = sizeof(vmmcall),
+	.backend_id = KEEL_BACKEND_SVM,
+	.features = svm_features,
+};

@@ -1,0 +1,48 @@
+/*
+ * Keel-specific hypercalls.  The TLFS has no call that reports a
+ * hypervisor's configuration, so Keel adds these in the style of the TLFS
+ * (same control word, same status codes) in the code range 0x8000-0x80ff,
+ * which the TLFS does not use.  Only the parent partition may call them.
+ *
+ * KEEL_HVCALL_NULL (fast, no input, no output): returns HV_STATUS_SUCCESS.
+ *   A round trip with no work, for measuring hypercall cost.
+ * KEEL_HVCALL_GET_INFO (slow): output GPA in R8 receives a
+ *   struct keel_hv_info; it must be 8-byte aligned, not cross a page, and lie
+ *   in the caller's RAM.  Input GPA (RDX) is ignored.
+ */
+#ifndef KEEL_ABI_KEEL_HYPERCALL_H
+#define KEEL_ABI_KEEL_HYPERCALL_H
+
+#include <stdint.h>
+
+#define KEEL_HVCALL_NULL     0x8000
+#define KEEL_HVCALL_GET_INFO 0x8001
+
+#define KEEL_BACKEND_SVM 1
+#define KEEL_BACKEND_VMX 2
+
+/* Backend features found on the CPU (bits of keel_hv_info.features). */
+#define KEEL_FEATURE_NPT           (1u << 0)
+#define KEEL_FEATURE_NRIP          (1u << 1)
+#define KEEL_FEATURE_FLUSH_BY_ASID (1u << 2)
+#define KEEL_FEATURE_VGIF          (1u << 3)
+#define KEEL_FEATURE_EPT           (1u << 4)
+#define KEEL_FEATURE_VPID          (1u << 5)
+
+struct keel_hv_info {
+	uint32_t backend;          /* KEEL_BACKEND_* */
+	uint32_t pcpus;            /* physical CPUs online */
+	uint64_t hv_memory_bytes;  /* the hypervisor's region, image included */
+	uint64_t hv_free_bytes;    /* free frames in that region */
+	uint64_t parent_memory_bytes; /* RAM mapped into the parent */
+	uint32_t features;         /* KEEL_FEATURE_* */
+	uint32_t version;          /* major << 16 | minor << 8 | patch */
+	uint64_t parent_exits;     /* exits taken by the parent's VP so far */
+	char vendor[12];           /* CPUID 0x40000000 signature */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct keel_hv_info) == 64, "keel_hv_info layout");
+_Static_assert(__builtin_offsetof(struct keel_hv_info, parent_memory_bytes) == 24, "keel_hv_info layout");
+_Static_assert(__builtin_offsetof(struct keel_hv_info, vendor) == 48, "keel_hv_info layout");
+
+#endif

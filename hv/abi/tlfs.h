@@ -1,0 +1,64 @@
+/*
+ * Numbers and layouts from Hyper-V's Top-Level Functional Specification
+ * (TLFS 6.0): CPUID leaves, synthetic MSRs, the hypercall control word and
+ * status codes.  Shared by the hypervisor and its partitions.
+ */
+#ifndef KEEL_ABI_TLFS_H
+#define KEEL_ABI_TLFS_H
+
+#include <stdint.h>
+
+/* CPUID leaves (TLFS §2.4). */
+#define HV_CPUID_VENDOR_AND_MAX     0x40000000u
+#define HV_CPUID_INTERFACE          0x40000001u /* EAX = "Hv#1" */
+#define HV_CPUID_VERSION            0x40000002u
+#define HV_CPUID_FEATURES           0x40000003u
+#define HV_CPUID_ENLIGHTENMENTS     0x40000004u
+#define HV_CPUID_LIMITS             0x40000005u
+#define HV_CPUID_HARDWARE_FEATURES  0x40000006u
+#define HV_CPUID_MAX_LEAF           HV_CPUID_HARDWARE_FEATURES
+#define HV_INTERFACE_SIGNATURE      0x31237648u /* "Hv#1" */
+
+/* 0x40000003 EAX: partition privileges, low half (TLFS §4.2.2). */
+#define HV_ACCESS_VP_RUNTIME_MSR    (1u << 0)
+#define HV_ACCESS_HYPERCALL_MSRS    (1u << 5)
+#define HV_ACCESS_VP_INDEX          (1u << 6)
+/* 0x40000006 EAX. */
+#define HV_HW_MSR_BITMAPS           (1u << 1)
+#define HV_HW_SLAT                  (1u << 3)
+
+/* Synthetic MSRs (TLFS §2.5, §3.13). */
+#define HV_X64_MSR_GUEST_OS_ID      0x40000000u
+#define HV_X64_MSR_HYPERCALL        0x40000001u
+#define HV_X64_MSR_VP_INDEX         0x40000002u
+#define HV_HYPERCALL_ENABLE         (1ull << 0)
+#define HV_HYPERCALL_LOCKED         (1ull << 1)
+#define HV_HYPERCALL_PAGE_MASK      (~0xfffull)
+
+/* Hypercall control word in RCX (TLFS §3.7). */
+#define HV_HYPERCALL_CODE(ctl)      ((uint16_t)((ctl) & 0xffff))
+#define HV_HYPERCALL_FAST           (1ull << 16)
+#define HV_HYPERCALL_VARHEAD_SHIFT  17
+#define HV_HYPERCALL_VARHEAD_MASK   (0x3ffull << 17)
+#define HV_HYPERCALL_REP_COUNT(ctl) (((ctl) >> 32) & 0xfff)
+#define HV_HYPERCALL_REP_START(ctl) (((ctl) >> 48) & 0xfff)
+/* Bits that must be zero: 27-31, 44-47, 60-63. */
+#define HV_HYPERCALL_RSVD_MASK      0xf000f000f8000000ull
+/* Result in RAX: status in bits 0-15, reps completed in 32-43. */
+#define HV_HYPERCALL_RESULT(status, reps) ((uint64_t)(status) | ((uint64_t)(reps) << 32))
+
+/* Status codes (TLFS Appendix B). */
+#define HV_STATUS_SUCCESS                 0x0000
+#define HV_STATUS_INVALID_HYPERCALL_CODE  0x0002
+#define HV_STATUS_INVALID_HYPERCALL_INPUT 0x0003
+#define HV_STATUS_INVALID_ALIGNMENT       0x0004
+#define HV_STATUS_INVALID_PARAMETER       0x0005
+#define HV_STATUS_ACCESS_DENIED           0x0006
+#define HV_STATUS_INVALID_PARTITION_STATE 0x0007
+#define HV_STATUS_OPERATION_DENIED        0x0008
+#define HV_STATUS_INSUFFICIENT_MEMORY     0x000b
+
+/* Hypercall codes Keel implements from the TLFS. */
+#define HVCALL_NOTIFY_LONG_SPIN_WAIT      0x0008
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * CPUID policy: the real CPU's answers, with the hypervisor-present bit set,
+ * hardware virtualization hidden, and the TLFS leaves 0x40000000+ answered
+ * from a table built at boot.
+ */
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "hv/abi/keel_hypercall.h"
+#include "hv/abi/tlfs.h"
+#include "hv/abi/version.h"
+#include "hv/exit.h"
+#include "hv/hv.h"
+#include "hv/partition.h"
+#include "hv/pcpu.h"
+#include "hv/vcpu_ops.h"
+
+#define CPUID1_ECX_VMX        (1u << 5)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_EXT1_ECX_SVM    (1u << 2)
+#define HV_LEAVES (HV_CPUID_MAX_LEAF - HV_CPUID_VENDOR_AND_MAX + 1)
+
+static struct cpuid_regs hv_leaves[HV_LEAVES];
+
+void cpuid_policy_init(void)
+{
+	struct cpuid_regs *l = hv_leaves;
+	uint32_t sig[3];
+
+	memset(hv_leaves, 0, sizeof(hv_leaves));
+	memcpy(sig, hv_boot.vendor, sizeof(sig));
+	l[0] = (struct cpuid_regs){ HV_CPUID_MAX_LEAF, sig[0], sig[1], sig[2] };
+	l[1].eax = HV_INTERFACE_SIGNATURE;
+	/* Version: build number in EAX, major.minor in EBX (TLFS §2.4.3). */
+	l[2].eax = 1;
+	l[2].ebx = 0u << 16 | 1u;
+	l[3].eax = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX;
+	l[5].eax = 1;                 /* maximum virtual processors */
+	l[5].ebx = pcpu_count;        /* maximum logical processors */
+	l[6].eax = HV_HW_MSR_BITMAPS | HV_HW_SLAT;
+}
+
+void cpuid_exit(struct vp *vp)
+{
+	uint32_t leaf = (uint32_t)vp->gpr[GPR_RAX];
+	struct cpuid_regs r;
+
+	vp->stats.cpuid++;
+	if ((leaf & 0xffff0000u) == HV_CPUID_VENDOR_AND_MAX) {
+		uint32_t i = leaf - HV_CPUID_VENDOR_AND_MAX;
+
+		r = i < HV_LEAVES ? hv_leaves[i] : (struct cpuid_regs){ 0, 0, 0, 0 };
+	} else {
+		r = cpuid(leaf, (uint32_t)vp->gpr[GPR_RCX]);
+		if (leaf == 1)
+			r.ecx = (r.ecx | CPUID1_ECX_HYPERVISOR) & ~CPUID1_ECX_VMX;
+		else if (leaf == 0x80000001)
+			r.ecx &= ~CPUID_EXT1_ECX_SVM;
+		else if (leaf == 0x8000000a)
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	}
+	vp->gpr[GPR_RAX] = r.eax;
+	vp->gpr[GPR_RBX] = r.ebx;
+	vp->gpr[GPR_RCX] = r.ecx;
+	vp->gpr[GPR_RDX] = r.edx;
+	if (vcpu_skip_instruction(vp))
+		partition_crash(vp->partition, "cannot decode the CPUID instruction");
+}

@@ -1,0 +1,50 @@
+/* Dispatch of vendor-neutral exits; no logging on the common paths. */
+#include "hv/exit.h"
+
+#include "arch/x86/cpu.h"
+#include "hv/log.h"
+#include "hv/partition.h"
+#include "hv/vcpu_ops.h"
+
+void vp_handle_exit(struct vp *vp)
+{
+	struct vm_exit *e = &vp->exit;
+
+	vp->stats.exits++;
+	switch (e->reason) {
+	case VM_EXIT_CPUID:
+		cpuid_exit(vp);
+		break;
+	case VM_EXIT_HYPERCALL:
+		hypercall_exit(vp);
+		break;
+	case VM_EXIT_MSR_READ:
+		msr_exit(vp, false);
+		break;
+	case VM_EXIT_MSR_WRITE:
+		msr_exit(vp, true);
+		break;
+	case VM_EXIT_GPA_FAULT:
+		partition_gpa_fault(vp);
+		break;
+	case VM_EXIT_VIRT_INSN:
+		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);
+		break;
+	case VM_EXIT_EXTERNAL_INTR:
+	case VM_EXIT_NONE:
+		break;
+	case VM_EXIT_SHUTDOWN:
+		partition_crash(vp->partition, "triple fault (shutdown)");
+		break;
+	case VM_EXIT_ENTRY_FAILED:
+		partition_crash(vp->partition, "the CPU refused the guest state on entry");
+		break;
+	case VM_EXIT_IO:
+	case VM_EXIT_HLT:
+	case VM_EXIT_UNHANDLED:
+		log_err("partition %u: unexpected exit %#x at rip %#lx", vp->partition->id, e->hw_code,
+			vcpu_get_reg(vp, VP_REG_RIP));
+		partition_crash(vp->partition, "unexpected exit");
+		break;
+	}
+}

@@ -1,0 +1,76 @@
+/*
+ * Hypercall dispatch (TLFS §3): the control word in RCX, input/output GPAs
+ * in RDX/R8 (or values, for fast calls), the result in RAX.
+ */
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "hv/abi/keel_hypercall.h"
+#include "hv/abi/tlfs.h"
+#include "hv/abi/version.h"
+#include "hv/exit.h"
+#include "hv/hv.h"
+#include "hv/partition.h"
+#include "hv/pcpu.h"
+#include "hv/vcpu_ops.h"
+
+static uint16_t get_info(struct vp *vp, uint64_t control)
+{
+	struct partition *p = vp->partition;
+	uint64_t out_gpa = vp->gpr[GPR_R8];
+	struct keel_hv_info *out;
+
+	if (!p->is_parent)
+		return HV_STATUS_ACCESS_DENIED;
+	if (control & HV_HYPERCALL_FAST)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (out_gpa & 7)
+		return HV_STATUS_INVALID_ALIGNMENT;
+	out = partition_gpa_to_hva(p, out_gpa, sizeof(*out), true);
+	if (!out)
+		return HV_STATUS_INVALID_PARAMETER;
+	memset(out, 0, sizeof(*out));
+	out->backend = vcpu->backend_id;
+	out->pcpus = pcpu_count;
+	out->hv_memory_bytes = hv_boot.hv_phys_size;
+	out->hv_free_bytes = hv_frames.free_frames * FRAME_SIZE;
+	out->parent_memory_bytes = partition_ram_bytes();
+	out->features = vcpu->features();
+	out->version = 0 << 16 | 1 << 8 | 0;
+	out->parent_exits = vp->stats.exits;
+	memcpy(out->vendor, hv_boot.vendor, sizeof(out->vendor));
+	return HV_STATUS_SUCCESS;
+}
+
+void hypercall_exit(struct vp *vp)
+{
+	struct partition *p = vp->partition;
+	uint64_t control = vp->gpr[GPR_RCX];
+	uint16_t status;
+
+	vp->stats.hypercalls++;
+	/* Only CPL 0 with the hypercall page enabled may call (TLFS §3.2). */
+	if (!(p->hypercall_msr & HV_HYPERCALL_ENABLE) || vcpu_get_reg(vp, VP_REG_CPL) != 0) {
+		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);
+		return;
+	}
+	if (control & HV_HYPERCALL_RSVD_MASK) {
+		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
+	} else {
+		switch (HV_HYPERCALL_CODE(control)) {
+		case KEEL_HVCALL_NULL:
+		case HVCALL_NOTIFY_LONG_SPIN_WAIT:
+			status = HV_STATUS_SUCCESS;
+			break;
+		case KEEL_HVCALL_GET_INFO:
+			status = get_info(vp, control);
+			break;
+		default:
+			status = HV_STATUS_INVALID_HYPERCALL_CODE;
+			break;
+		}
+	}
+	vp->gpr[GPR_RAX] = HV_HYPERCALL_RESULT(status, 0);
+	if (vcpu_skip_instruction(vp))
+		partition_crash(p, "cannot decode the hypercall instruction");
+}

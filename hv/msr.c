@@ -1,0 +1,90 @@
+/*
+ * MSR policy for intercepted MSRs: the TLFS synthetic MSRs here, EFER and
+ * the backend's own MSRs in the backend; anything else raises #GP.
+ */
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "hv/abi/tlfs.h"
+#include "hv/exit.h"
+#include "hv/hv.h"
+#include "hv/log.h"
+#include "hv/partition.h"
+#include "hv/vcpu_ops.h"
+
+/* Write the hypercall page (TLFS §3.13): the backend's call instruction and
+ * RET, the rest of the page INT3. */
+static int install_hypercall_page(struct partition *p, uint64_t gpa)
+{
+	uint8_t *page = partition_gpa_to_hva(p, gpa, 4096, true);
+
+	if (!page)
+		return -1;
+	memset(page, 0xcc, 4096);
+	memcpy(page, vcpu->hypercall_insn, vcpu->hypercall_insn_len);
+	page[vcpu->hypercall_insn_len] = 0xc3;
+	return 0;
+}
+
+static int synthetic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
+{
+	struct partition *p = vp->partition;
+
+	switch (msr) {
+	case HV_X64_MSR_GUEST_OS_ID:
+		if (!write) {
+			*value = p->guest_os_id;
+			return 0;
+		}
+		p->guest_os_id = *value;
+		if (!*value)
+			p->hypercall_msr &= ~HV_HYPERCALL_ENABLE;
+		return 0;
+	case HV_X64_MSR_HYPERCALL:
+		if (!write) {
+			*value = p->hypercall_msr;
+			return 0;
+		}
+		if (p->hypercall_msr & HV_HYPERCALL_LOCKED)
+			return 0;
+		if (*value & 0xffcull)
+			return VCPU_MSR_FAULT;
+		/* Enabling needs a guest OS identity first (TLFS §3.13). */
+		if ((*value & HV_HYPERCALL_ENABLE) && !p->guest_os_id)
+			return 0;
+		if ((*value & HV_HYPERCALL_ENABLE) &&
+		    install_hypercall_page(p, *value & HV_HYPERCALL_PAGE_MASK))
+			return VCPU_MSR_FAULT;
+		p->hypercall_msr = *value;
+		return 0;
+	case HV_X64_MSR_VP_INDEX:
+		if (write)
+			return VCPU_MSR_FAULT;
+		*value = vp->index;
+		return 0;
+	default:
+		return VCPU_MSR_UNKNOWN;
+	}
+}
+
+void msr_exit(struct vp *vp, bool write)
+{
+	uint32_t msr = (uint32_t)vp->gpr[GPR_RCX];
+	uint64_t value = write ? (vp->gpr[GPR_RDX] << 32) | (uint32_t)vp->gpr[GPR_RAX] : 0;
+	int rc;
+
+	vp->stats.msr++;
+	rc = synthetic_msr(vp, msr, write, &value);
+	if (rc == VCPU_MSR_UNKNOWN)
+		rc = vcpu_guest_msr(vp, msr, write, &value);
+	if (rc != 0) {
+		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
+		return;
+	}
+	if (!write) {
+		vp->gpr[GPR_RAX] = (uint32_t)value;
+		vp->gpr[GPR_RDX] = value >> 32;
+	}
+	if (vcpu_skip_instruction(vp))
+		partition_crash(vp->partition, "cannot decode an MSR instruction");
+}

@@ -1,0 +1,181 @@
+/* The parent partition: creation, its memory view, and its faults. */
+#include "hv/partition.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "hv/abi/parent_boot.h"
+#include "hv/hv.h"
+#include "hv/log.h"
+#include "hv/vcpu_ops.h"
+
+struct partition parent_partition;
+
+/* Layout of the parent's boot area (hv/abi/parent_boot.h). */
+#define AREA_BOOT_PAGE   0x0000
+#define AREA_MEMMAP      0x1000
+#define AREA_MEMMAP_MAX  0xf000
+#define AREA_TABLES      0x10000 /* PML4, PDPT, 4 PDs */
+#define AREA_MIN_SIZE    0x20000
+
+void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool write)
+{
+	uint64_t hpa;
+	unsigned rights;
+
+	if (size == 0 || size > 4096 || ((gpa ^ (gpa + size - 1)) & ~0xfffull))
+		return NULL;
+	if (!pt_lookup(&p->slat, gpa, &hpa, &rights) || !(rights & (write ? PT_WRITE : PT_READ)))
+		return NULL;
+	if (hv_owns(hpa, size))
+		return NULL;
+	return phys_to_virt(hpa);
+}
+
+void partition_crash(struct partition *p, const char *why)
+{
+	log_err("partition %u crashed: %s", p->id, why);
+	if (p->is_parent)
+		panic("the parent partition stopped; nothing left to run");
+}
+
+/* First page tables for the parent: identity [0, 4 GiB) with 2 MiB pages. */
+static uint64_t build_parent_tables(uint64_t area)
+{
+	uint64_t *pml4 = phys_to_virt(area + AREA_TABLES);
+	uint64_t *pdpt = phys_to_virt(area + AREA_TABLES + 0x1000);
+
+	memset(pml4, 0, 6 * 4096);
+	pml4[0] = (area + AREA_TABLES + 0x1000) | 3;
+	for (int i = 0; i < 4; i++) {
+		uint64_t pd_phys = area + AREA_TABLES + 0x2000 + i * 0x1000;
+		uint64_t *pd = phys_to_virt(pd_phys);
+
+		pdpt[i] = pd_phys | 3;
+		for (int j = 0; j < 512; j++)
+			pd[j] = ((uint64_t)i << 30) + ((uint64_t)j << 21) + 0x83; /* P, RW, PS */
+	}
+	return area + AREA_TABLES;
+}
+
+static uint64_t fill_boot_page(uint64_t area)
+{
+	struct parent_boot *pb = phys_to_virt(area + AREA_BOOT_PAGE);
+	size_t map_bytes = (size_t)hv_boot.memmap_entries * hv_boot.memmap_desc_size;
+
+	if (map_bytes > AREA_MEMMAP_MAX)
+		return 0;
+	memset(pb, 0, sizeof(*pb));
+	pb->magic = PARENT_BOOT_MAGIC;
+	pb->version = PARENT_BOOT_VERSION;
+	pb->size = sizeof(*pb);
+	pb->boot_area = area;
+	pb->boot_area_size = hv_boot.parent_boot_area_size;
+	pb->image_start = hv_boot.parent_phys_start;
+	pb->image_end = hv_boot.parent_phys_end;
+	pb->acpi_rsdp = hv_boot.acpi_rsdp;
+	memcpy(phys_to_virt(area + AREA_MEMMAP), (const void *)hv_boot.memmap_phys, map_bytes);
+	pb->memmap_phys = area + AREA_MEMMAP;
+	pb->memmap_entries = hv_boot.memmap_entries;
+	pb->memmap_desc_size = hv_boot.memmap_desc_size;
+	pb->log_level = hv_boot.log_level;
+	pb->module_count = hv_boot.module_count;
+	memcpy(pb->modules, hv_boot.modules, sizeof(pb->modules));
+	memcpy(pb->startup_module, hv_boot.startup_module, sizeof(pb->startup_module));
+	return area + AREA_BOOT_PAGE;
+}
+
+int parent_create(void)
+{
+	struct partition *p = &parent_partition;
+	uint64_t area = hv_boot.parent_boot_area;
+	uint64_t top = hv_ram_top > (4ull << 30) ? hv_ram_top : 4ull << 30;
+	struct vp_start start = { 0 };
+	uint64_t boot_page;
+
+	if (hv_boot.parent_boot_area_size < AREA_MIN_SIZE || hv_owns(area, hv_boot.parent_boot_area_size)) {
+		log_err("parent boot area %#lx is unusable", area);
+		return -1;
+	}
+	p->id = 0;
+	p->is_parent = true;
+	if (pt_init(&p->slat, vcpu->slat_format, &hv_pt_ops))
+		return -1;
+	top = (top + PT_LARGE_SIZE - 1) & ~(PT_LARGE_SIZE - 1);
+	/* Everything the hypervisor does not own, GPA == HPA; the region
+	 * itself is 2 MiB aligned, so only whole large pages come out. */
+	if (pt_map(&p->slat, 0, 0, top, PT_RWX, true) ||
+	    pt_unmap(&p->slat, hv_boot.hv_phys_base, hv_boot.hv_phys_size))
+		goto fail;
+
+	boot_page = fill_boot_page(area);
+	if (!boot_page)
+		goto fail;
+	start.rip = hv_boot.parent_entry;
+	start.rsp = area + hv_boot.parent_boot_area_size - 64;
+	start.rflags = 2;
+	start.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	start.cr3 = build_parent_tables(area);
+	start.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	start.efer = EFER_LME | EFER_LMA | EFER_SCE | (rdmsr(MSR_EFER) & EFER_NXE);
+	start.pat = 0x0007040600070406ull; /* the power-on PAT */
+	start.rdi = boot_page;
+	p->vp = vcpu_vp_create(p, 0, &start);
+	if (!p->vp)
+		goto fail;
+	vcpu_set_slat_root(p->vp, p->slat.root);
+	log_info("parent partition: entry %#lx, %lu KiB of RAM, boot page %#lx", start.rip,
+		 partition_ram_bytes() >> 10, boot_page);
+	return 0;
+fail:
+	pt_destroy(&p->slat);
+	return -1;
+}
+
+uint64_t partition_ram_bytes(void)
+{
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < hv_boot.memmap_entries; i++) {
+		const struct boot_memdesc *d = memmap_entry(&hv_boot, i);
+
+		if (memtype_is_ram(d->type) && d->type != BOOT_MEMTYPE_HYPERVISOR)
+			total += d->pages * 4096;
+	}
+	return total;
+}
+
+void partition_gpa_fault(struct vp *vp)
+{
+	struct partition *p = vp->partition;
+	uint64_t gpa = vp->exit.gpa_fault.gpa;
+	uint64_t hpa, page, maxphys;
+	unsigned rights;
+
+	vp->stats.gpa_faults++;
+	if (hv_owns(gpa & ~0xfffull, 4096)) {
+		log_warn("partition %u: access to hypervisor memory at %#lx (rip %#lx) refused: #GP injected",
+			 p->id, gpa, vcpu_get_reg(vp, VP_REG_RIP));
+		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
+		return;
+	}
+	if (pt_lookup(&p->slat, gpa, &hpa, &rights)) {
+		/* Mapped with all rights, yet faulting: do not loop forever. */
+		partition_crash(p, "second-level fault on a mapped page");
+		return;
+	}
+	maxphys = 1ull << (cpuid(0x80000008, 0).eax & 0xff);
+	if (gpa >= maxphys) {
+		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
+		return;
+	}
+	/* Device memory above the boot-time map (e.g. 64-bit PCI BARs): pass
+	 * through on first touch, 2 MiB at a time where the region allows. */
+	page = gpa & ~(PT_LARGE_SIZE - 1);
+	if (hv_owns(page, PT_LARGE_SIZE) ? pt_map(&p->slat, gpa & ~0xfffull, gpa & ~0xfffull, 4096, PT_RWX, false)
+					  : pt_map(&p->slat, page, page, PT_LARGE_SIZE, PT_RWX, true)) {
+		partition_crash(p, "out of hypervisor memory for second-level tables");
+		return;
+	}
+	vcpu_flush_slat(vp);
+}

@@ -1,0 +1,43 @@
+/*
+ * Per-physical-CPU state, reached through the GS base (this_pcpu()).  Each
+ * pCPU writes only its own struct once started; `online` is published with
+ * release semantics for the BSP to read.
+ */
+#ifndef KEEL_HV_PCPU_H
+#define KEEL_HV_PCPU_H
+
+#include <stdint.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+
+#define PCPU_MAX 64
+#define PCPU_STACK_SIZE (16 * 1024)
+
+struct vp;
+
+struct pcpu {
+	struct pcpu *self;       /* (i) GS:0 points here */
+	uint32_t index;          /* (i) 0 = bootstrap processor */
+	uint32_t apic_id;        /* (i) */
+	uint64_t stack_top;      /* (i) */
+	volatile int online;     /* set by the pCPU when its backend is enabled */
+	struct vp *current;      /* the VP this pCPU runs */
+	struct arch_pcpu arch;   /* descriptors and backend areas */
+};
+
+static inline struct pcpu *this_pcpu(void)
+{
+	struct pcpu *p;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+extern struct pcpu *pcpus[PCPU_MAX];
+extern unsigned pcpu_count;     /* pCPUs online */
+/* For early logging before GS is set. */
+unsigned pcpu_index_or_zero(void);
+void pcpu_install(struct pcpu *p);
+
+#endif

@@ -1,0 +1,30 @@
+/* Backend selection: the first backend whose probe accepts this CPU. */
+#include "hv/vcpu_ops.h"
+
+#include "arch/x86/svm/svm.h"
+#include "hv/log.h"
+
+const struct vcpu_ops *vcpu;
+
+static const struct vcpu_ops *const backends[] = { &svm_vcpu_ops };
+
+static bool complete(const struct vcpu_ops *o)
+{
+	return o->name && o->probe && o->enable_cpu && o->slat_format && o->vp_create && o->vp_destroy &&
+	       o->set_slat_root && o->run && o->get_reg && o->set_reg && o->inject_exception &&
+	       o->skip_instruction && o->flush_slat && o->guest_msr && o->hypercall_insn &&
+	       o->hypercall_insn_len && o->features;
+}
+
+int vcpu_select(void)
+{
+	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		if (!complete(backends[i]))
+			panic("backend %s lacks an operation", backends[i]->name);
+		if (backends[i]->probe()) {
+			vcpu = backends[i];
+			return 0;
+		}
+	}
+	return -1;
+}

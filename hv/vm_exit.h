@@ -1,0 +1,52 @@
+/*
+ * The vendor-neutral description of why a VP stopped running.  A backend
+ * fills one from its hardware exit (VMCB EXITCODE / VMCS exit reason); the
+ * policy in hv/exit.c reads only this.
+ */
+#ifndef KEEL_HV_VM_EXIT_H
+#define KEEL_HV_VM_EXIT_H
+
+#include <stdint.h>
+
+enum vm_exit_reason {
+	VM_EXIT_NONE = 0,
+	VM_EXIT_CPUID,
+	VM_EXIT_HYPERCALL,       /* VMMCALL / VMCALL */
+	VM_EXIT_MSR_READ,
+	VM_EXIT_MSR_WRITE,
+	VM_EXIT_IO,
+	VM_EXIT_HLT,
+	VM_EXIT_GPA_FAULT,       /* NPF / EPT violation */
+	VM_EXIT_VIRT_INSN,       /* an SVM/VMX instruction the guest may not use */
+	VM_EXIT_EXTERNAL_INTR,
+	VM_EXIT_SHUTDOWN,        /* triple fault */
+	VM_EXIT_ENTRY_FAILED,    /* the hardware refused the guest state */
+	VM_EXIT_UNHANDLED,       /* anything else; `hw_code` says what */
+};
+
+/* Access kinds of a GPA fault. */
+#define VM_ACCESS_READ  (1u << 0)
+#define VM_ACCESS_WRITE (1u << 1)
+#define VM_ACCESS_EXEC  (1u << 2)
+
+struct vm_exit {
+	enum vm_exit_reason reason;
+	uint32_t hw_code;          /* the backend's raw exit code, for logs */
+	union {
+		struct {
+			uint32_t msr;
+		} msr;
+		struct {
+			uint16_t port;
+			uint8_t size;      /* 1, 2 or 4 */
+			uint8_t in : 1, string : 1, rep : 1;
+		} io;
+		struct {
+			uint64_t gpa;
+			uint32_t access;   /* VM_ACCESS_* */
+		} gpa_fault;
+	};
+	uint64_t next_rip;         /* RIP after the instruction, 0 if unknown */
+};
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * A virtual processor as hv/ sees it.  The backend's per-VP state embeds this
+ * struct (reach it with container_of); guest registers that hardware does not
+ * keep in the VMCB/VMCS live in `gpr`.
+ */
+#ifndef KEEL_HV_VP_H
+#define KEEL_HV_VP_H
+
+#include <stdint.h>
+
+#include "hv/vm_exit.h"
+
+enum gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_COUNT
+};
+
+/* Registers reached through vcpu_ops get_reg/set_reg. */
+enum vp_reg {
+	VP_REG_RIP, VP_REG_RSP, VP_REG_RFLAGS, VP_REG_CR0, VP_REG_CR3, VP_REG_CR4,
+	VP_REG_EFER, VP_REG_CS_ATTR, VP_REG_CPL,
+};
+
+struct partition;
+
+struct vp_stats {
+	uint64_t exits;
+	uint64_t cpuid;
+	uint64_t hypercalls;
+	uint64_t msr;
+	uint64_t io;
+	uint64_t gpa_faults;
+};
+
+struct vp {
+	/* gpr[] is read and written by the backend's entry/exit assembly:
+	 * it must stay the first member (asserted by the backends). */
+	uint64_t gpr[GPR_COUNT];
+	struct partition *partition; /* (i) set at creation */
+	uint32_t index;              /* (i) VP index within the partition */
+	struct vm_exit exit;         /* last exit, owned by the running pCPU */
+	struct vp_stats stats;
+};
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+#endif

@@ -1,0 +1,73 @@
+/* Command-line tokenizer; contract in cli_parse.h. */
+#include "parent/cli_parse.h"
+
+int cli_tokenize(char *line, char **argv, int max)
+{
+	char *in = line, *out = line;
+	int argc = 0;
+
+	for (;;) {
+		int quoted = 0;
+
+		while (*in == ' ' || *in == '\t')
+			in++;
+		if (!*in)
+			return argc;
+		if (argc == max)
+			return CLI_PARSE_TOO_MANY_WORDS;
+		argv[argc++] = out;
+		while (*in && (quoted || (*in != ' ' && *in != '\t'))) {
+			if (*in == '"') {
+				quoted = !quoted;
+				in++;
+			} else if (*in == '\\') {
+				if (!in[1])
+					return CLI_PARSE_TRAILING_BACKSLASH;
+				*out++ = in[1];
+				in += 2;
+			} else {
+				*out++ = *in++;
+			}
+		}
+		if (quoted)
+			return CLI_PARSE_UNTERMINATED_QUOTE;
+		if (*in)
+			in++;
+		*out++ = '\0';
+	}
+}
+
+const char *cli_parse_strerror(int err)
+{
+	switch (err) {
+	case CLI_PARSE_UNTERMINATED_QUOTE: return "unterminated quote";
+	case CLI_PARSE_TOO_MANY_WORDS: return "too many words";
+	case CLI_PARSE_TRAILING_BACKSLASH: return "backslash at end of line";
+	default: return "bad command line";
+	}
+}
+
+int cli_parse_size(const char *s, unsigned long long *bytes)
+{
+	unsigned long long v = 0, mult = 1;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (~0ull - 9) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	switch (*s) {
+	case 'k': case 'K': mult = 1ull << 10; s++; break;
+	case 'm': case 'M': mult = 1ull << 20; s++; break;
+	case 'g': case 'G': mult = 1ull << 30; s++; break;
+	default: break;
+	}
+	if (*s == 'i' && *(s + 1) == 'B' && mult > 1)
+		s += 2;
+	if (*s || (v && mult > ~0ull / v))
+		return -1;
+	*bytes = v * mult;
+	return 0;
+}

@@ -1,0 +1,197 @@
+/* The CLI's commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/abi/version.h"
+#include "parent/cli.h"
+#include "parent/hvcall.h"
+#include "parent/kernel.h"
+#include "parent/x86.h"
+
+void heap_stats(uint64_t *total, uint64_t *used);
+
+static int hv_ready;
+
+int commands_init(void);
+int commands_init(void)
+{
+	hv_ready = hvcall_init() == 0;
+	return hv_ready ? 0 : -1;
+}
+
+static void cmd_help(int argc, char **argv)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		printf("  %-20s %s\n", c->usage, c->help);
+}
+
+static void cmd_version(int argc, char **argv)
+{
+	printf("Keel %s\n", KEEL_VERSION);
+}
+
+static const char *status_name(uint16_t s)
+{
+	switch (s) {
+	case HV_STATUS_SUCCESS: return "success";
+	case HV_STATUS_INVALID_HYPERCALL_CODE: return "invalid hypercall code";
+	case HV_STATUS_INVALID_HYPERCALL_INPUT: return "invalid hypercall input";
+	case HV_STATUS_INVALID_ALIGNMENT: return "invalid alignment";
+	case HV_STATUS_INVALID_PARAMETER: return "invalid parameter";
+	case HV_STATUS_ACCESS_DENIED: return "access denied";
+	default: return "error";
+	}
+}
+
+static int require_hv(void)
+{
+	if (!hv_ready)
+		printf("error: no Keel hypervisor interface (hypercall page not enabled)\n");
+	return hv_ready;
+}
+
+static void cmd_hv_info(int argc, char **argv)
+{
+	static struct keel_hv_info info __attribute__((aligned(64)));
+	uint16_t status;
+	char vendor[13];
+
+	if (!require_hv())
+		return;
+	status = (uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info);
+	if (status != HV_STATUS_SUCCESS) {
+		printf("error: hv info: %s (%#x)\n", status_name(status), status);
+		return;
+	}
+	memcpy(vendor, info.vendor, 12);
+	vendor[12] = '\0';
+	printf("backend: %s\n", info.backend == KEEL_BACKEND_SVM ? "svm" :
+				info.backend == KEEL_BACKEND_VMX ? "vmx" : "unknown");
+	printf("pcpus: %u\n", info.pcpus);
+	printf("hv_memory_kib: %llu\n", (unsigned long long)info.hv_memory_bytes >> 10);
+	printf("hv_free_kib: %llu\n", (unsigned long long)info.hv_free_bytes >> 10);
+	printf("parent_memory_kib: %llu\n", (unsigned long long)info.parent_memory_bytes >> 10);
+	printf("vendor: %s\n", vendor);
+	printf("version: %u.%u.%u\n", info.version >> 16, (info.version >> 8) & 0xff, info.version & 0xff);
+	printf("features:%s%s%s%s%s%s\n", info.features & KEEL_FEATURE_NPT ? " npt" : "",
+	       info.features & KEEL_FEATURE_NRIP ? " nrip" : "",
+	       info.features & KEEL_FEATURE_FLUSH_BY_ASID ? " flush-by-asid" : "",
+	       info.features & KEEL_FEATURE_VGIF ? " vgif" : "",
+	       info.features & KEEL_FEATURE_EPT ? " ept" : "",
+	       info.features & KEEL_FEATURE_VPID ? " vpid" : "");
+	printf("parent_exits: %llu\n", (unsigned long long)info.parent_exits);
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+	uint64_t total, used, hv_size, hv_base = hv_region(&hv_size);
+
+	heap_stats(&total, &used);
+	printf("parent_memory_kib: %llu\n", (unsigned long long)ram_bytes() >> 10);
+	printf("heap_kib: %llu\n", (unsigned long long)total >> 10);
+	printf("heap_used_kib: %llu\n", (unsigned long long)used >> 10);
+	printf("hypervisor_region: %#llx-%#llx (not accessible)\n", (unsigned long long)hv_base,
+	       (unsigned long long)(hv_base + hv_size));
+	printf("modules: %u\n", boot->module_count);
+	for (uint32_t i = 0; i < boot->module_count; i++)
+		printf("  %s at %#llx, %llu bytes\n", boot->modules[i].name,
+		       (unsigned long long)boot->modules[i].phys, (unsigned long long)boot->modules[i].size);
+}
+
+#define BENCH_ROUNDS 4096
+
+/* Cost per round trip in TSC ticks (instructions under QEMU -icount). */
+static uint64_t bench_cpuid(void)
+{
+	uint64_t t0, t1, n = BENCH_ROUNDS;
+
+	t0 = rdtsc();
+	__asm__ volatile("1: mov $0x40000000, %%eax\n\t"
+			 "cpuid\n\t"
+			 "dec %%rsi\n\t"
+			 "jnz 1b"
+			 : "+S"(n)
+			 :
+			 : "rax", "rbx", "rcx", "rdx", "memory");
+	t1 = rdtsc();
+	return (t1 - t0) / BENCH_ROUNDS;
+}
+
+static uint64_t bench_hypercall(void)
+{
+	uint64_t t0, t1, n = BENCH_ROUNDS;
+
+	t0 = rdtsc();
+	__asm__ volatile("1: mov %[ctl], %%rcx\n\t"
+			 "call *%[page]\n\t"
+			 "dec %%rsi\n\t"
+			 "jnz 1b"
+			 : "+S"(n)
+			 : [ctl] "i"(KEEL_HVCALL_NULL | HV_HYPERCALL_FAST), [page] "r"(hypercall_page)
+			 : "rax", "rcx", "rdx", "r8", "memory");
+	t1 = rdtsc();
+	return (t1 - t0) / BENCH_ROUNDS;
+}
+
+static void cmd_bench_exits(int argc, char **argv)
+{
+	uint64_t status;
+
+	if (!require_hv())
+		return;
+	status = hvcall(KEEL_HVCALL_NULL | HV_HYPERCALL_FAST, 0, 0);
+	if ((uint16_t)status != HV_STATUS_SUCCESS) {
+		printf("FAIL: null hypercall returned %#llx\n", (unsigned long long)status);
+		return;
+	}
+	printf("rounds: %u\n", BENCH_ROUNDS);
+	printf("cpuid_exit: %llu ticks\n", (unsigned long long)bench_cpuid());
+	printf("hypercall_exit: %llu ticks\n", (unsigned long long)bench_hypercall());
+}
+
+static void cmd_selftest_isolation(int argc, char **argv)
+{
+	uint64_t size, base = hv_region(&size), value = 0;
+	int pass = 1;
+
+	if (!base) {
+		printf("FAIL: isolation: no hypervisor region in the memory map\n");
+		return;
+	}
+	/* First, last and a middle page of the region must all be refused. */
+	uint64_t probes[3] = { base, base + size / 2, base + size - 8 };
+	for (int i = 0; i < 3; i++) {
+		fault_vector = -1;
+		if (probe_read64(probes[i], &value) == 0) {
+			printf("isolation: read of hypervisor memory at %#llx succeeded (%#llx)\n",
+			       (unsigned long long)probes[i], (unsigned long long)value);
+			pass = 0;
+		} else {
+			printf("isolation: access to %#llx refused (vector %d)\n",
+			       (unsigned long long)probes[i], fault_vector);
+		}
+	}
+	/* And the parent's own memory right below it still works. */
+	if (pass && base >= 4096 && probe_read64(base - 8, &value) != 0) {
+		printf("isolation: own memory below the region faulted\n");
+		pass = 0;
+	}
+	printf(pass ? "isolation: PASS\n" : "FAIL: isolation\n");
+}
+
+static void cmd_poweroff(int argc, char **argv)
+{
+	power_off();
+}
+
+const struct cli_command cli_commands[] = {
+	{ "help", NULL, "help", "list the commands", cmd_help },
+	{ "version", NULL, "version", "show Keel's version", cmd_version },
+	{ "hv", "info", "hv info", "the hypervisor's backend, CPUs and memory", cmd_hv_info },
+	{ "mem", NULL, "mem", "the parent's memory", cmd_mem },
+	{ "bench", "exits", "bench exits", "cost of CPUID and null-hypercall round trips", cmd_bench_exits },
+	{ "selftest", "isolation", "selftest isolation", "check hypervisor memory is out of reach",
+	  cmd_selftest_isolation },
+	{ "poweroff", NULL, "poweroff", "power the machine off", cmd_poweroff },
+	{ NULL, NULL, NULL, NULL, NULL },
+};

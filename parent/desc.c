@@ -1,0 +1,77 @@
+/* The parent's GDT and IDT; exceptions are printed, expected ones resumed. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "parent/kernel.h"
+
+struct frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t vector, error, rip, cs, rflags, rsp, ss;
+};
+
+struct gate {
+	uint16_t lo, sel;
+	uint8_t ist, attr;
+	uint16_t mid;
+	uint32_t hi, zero;
+} __attribute__((packed));
+
+struct table_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static uint64_t gdt[3] = { 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull };
+static struct gate idt[32];
+extern const uint64_t isr_stubs[32];
+
+uint64_t fault_resume_rip; /* set by probe_read64 around an access that may fault */
+volatile int fault_vector = -1;
+
+void exception_handle(struct frame *f);
+
+void exception_handle(struct frame *f)
+{
+	uint64_t cr2;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	if (fault_resume_rip) {
+		fault_vector = (int)f->vector;
+		printf("parent: exception %lu (error %#lx) at rip %#lx, recovered\n", f->vector, f->error,
+		       f->rip);
+		f->rip = fault_resume_rip;
+		return;
+	}
+	printf("PANIC: parent: exception %lu error %#lx rip %#lx rsp %#lx cr2 %#lx\n", f->vector,
+	       f->error, f->rip, f->rsp, cr2);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void desc_init(void)
+{
+	struct table_ptr gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct table_ptr idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (int v = 0; v < 32; v++) {
+		uint64_t h = isr_stubs[v];
+
+		idt[v] = (struct gate){ h & 0xffff, 0x08, 0, 0x8e, (h >> 16) & 0xffff, h >> 32, 0 };
+	}
+	__asm__ volatile("lgdt %0\n\t"
+			 "mov $0x10, %%ax\n\t"
+			 "mov %%ax, %%ds\n\t"
+			 "mov %%ax, %%es\n\t"
+			 "mov %%ax, %%ss\n\t"
+			 "mov %%ax, %%fs\n\t"
+			 "mov %%ax, %%gs\n\t"
+			 "pushq $0x08\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "lidt %1"
+			 :
+			 : "m"(gdtr), "m"(idtr)
+			 : "rax", "memory");
+}

@@ -1,0 +1,26 @@
+/* State of the parent kernel shared between its parts; set once at boot. */
+#ifndef KEEL_PARENT_KERNEL_H
+#define KEEL_PARENT_KERNEL_H
+
+#include <stdint.h>
+
+#include "hv/abi/parent_boot.h"
+
+extern const struct parent_boot *boot;
+
+void desc_init(void);
+void paging_init(void);
+void heap_init(void);
+/* Bytes of RAM the map gives the parent (hypervisor ranges excluded). */
+uint64_t ram_bytes(void);
+/* The first hypervisor-owned range in the map; 0 if none. */
+uint64_t hv_region(uint64_t *size);
+const struct boot_module *module_find(const char *name);
+
+/* Read 8 bytes at `addr`; -1 and the exception vector if that faults. */
+int probe_read64(uint64_t addr, uint64_t *out);
+extern volatile int fault_vector;
+
+void power_off(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One CPU: banners, hypervisor facts, the isolation self-test, exit costs,
+# memory, version and help, all in one boot.
+. "$(dirname "$0")/_lib.sh"
+
+cat > "$SCRIPT" <<'CMDS'
+hv info
+selftest isolation
+bench exits
+mem
+version
+help
+CMDS
+boot --smp 1 --script "$SCRIPT" --timeout 180
+
+in_order 'Keel loader 0\.1\.0' 'Keel hypervisor 0\.1\.0' 'Keel parent partition 0\.1\.0' '^keel> '
+has "backend: $(expected_backend)([^a-z]|$)"
+has '^[[:space:]]*pcpus:[[:space:]]*1([^0-9]|$)'
+positive hv_memory_kib
+positive parent_memory_kib
+has 'isolation: PASS'
+has 'cpuid_exit: [0-9]+ ticks'
+has 'hypercall_exit: [0-9]+ ticks'
+has 'Keel 0\.1\.0'
+help_text=$(output_of help)
+[ -n "$help_text" ] || die "no output between 'keel> help' and the next prompt"
+grep -q poweroff <<<"$help_text" || die "help does not list poweroff"
+ok "help lists poweroff"
