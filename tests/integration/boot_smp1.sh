@@ -14,7 +14,7 @@ CMDS
 boot --smp 1 --script "$SCRIPT" --timeout 180
 
 in_order 'Keel loader 0\.1\.0' 'Keel hypervisor 0\.1\.0' 'Keel parent partition 0\.1\.0' '^keel> '
-has "backend: $(expected_backend)([^a-z]|$)"
+has "^[[:space:]]*backend: $(expected_backend)([^a-z]|\$)"
 has '^[[:space:]]*pcpus:[[:space:]]*1([^0-9]|$)'
 positive hv_memory_kib
 positive parent_memory_kib

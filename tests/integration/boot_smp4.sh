@@ -11,6 +11,6 @@ printf 'hv info\n' > "$SCRIPT"
 boot --esp "$esp" --smp 4 --script "$SCRIPT" --timeout 240
 
 in_order 'Keel loader 0\.1\.0' 'Keel hypervisor 0\.1\.0' 'Keel parent partition 0\.1\.0' '^keel> '
-has "backend: $(expected_backend)([^a-z]|$)"
+has "^[[:space:]]*backend: $(expected_backend)([^a-z]|\$)"
 has '^[[:space:]]*pcpus:[[:space:]]*4([^0-9]|$)'
-before 'Keel 0\.1\.0' 'pcpus:'
+before 'Keel 0\.1\.0' '^[[:space:]]*pcpus:'
