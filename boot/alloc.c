@@ -176,7 +176,7 @@ void mem_describe_range(struct loader *ld, uint64_t start, uint64_t end,
 	int found = 0;
 	uint8_t *map = mem_get_map(ld, &size, &desc_size);
 
-	fmt_snprintf(buf, len, "no memory there");
+	fmt_snprintf(buf, len, "there is no RAM at that address");
 	if (!map)
 		return;
 	cpu_firmware_state(&rsp, &gdt, &idt);

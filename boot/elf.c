@@ -51,9 +51,9 @@ int elf_parse(const void *file, size_t size, struct elf_image *img,
 	elf_copy(&eh, bytes, sizeof(eh));
 
 	if (eh.e_ident[4] != ELF_CLASS_64)
-		return elf_fail(err, err_len, "not a 64-bit ELF file (an x86-64 ELF is needed)");
+		return elf_fail(err, err_len, "not an x86-64 ELF (it is a 32-bit ELF)");
 	if (eh.e_ident[5] != ELF_DATA_LSB)
-		return elf_fail(err, err_len, "not a little-endian ELF file");
+		return elf_fail(err, err_len, "not an x86-64 ELF (it is big-endian)");
 	if (eh.e_machine != ELF_MACHINE_X8664)
 		return elf_fail(err, err_len, "not an x86-64 ELF (e_machine is %u)", eh.e_machine);
 	if (eh.e_ident[6] != ELF_VERSION_CUR || eh.e_version != ELF_VERSION_CUR)

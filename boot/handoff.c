@@ -49,7 +49,7 @@ static int highest_address(struct loader *ld, uint64_t *end)
 }
 
 /*
- * Step 10: identity-map [0, max(4 GiB, top of the memory map)) and map the
+ * Identity-map [0, max(4 GiB, top of the memory map)) and map the
  * hypervisor region at its link address, all with 2 MiB pages.  The high
  * mapping stops at the top of the address space when the region is larger
  * than the room above hv_virt_base.
@@ -100,7 +100,7 @@ int handoff_build_page_tables(struct loader *ld)
 }
 
 /*
- * Step 12: fetch the final memory map into a buffer with slack for the
+ * Fetch the final memory map into a buffer with slack for the
  * buffer's own allocation and call ExitBootServices with its key, retrying
  * with a fresh map when the key went stale.  Nothing may allocate or print
  * between GetMemoryMap and ExitBootServices.  On success boot services are
@@ -143,11 +143,7 @@ int handoff_exit_boot_services(struct loader *ld)
 			ld->info->memmap_entries = (uint32_t)(size / desc_size);
 			ld->info->memmap_desc_size = (uint32_t)desc_size;
 			ld->info->memmap_desc_version = desc_version;
-			/* Slack for the splits stays free whatever the final size. */
-			ld->memmap_capacity = size / desc_size +
-					      MEMMAP_SPLITS_PER_DEFERRED * ld->deferred_count;
-			if (ld->memmap_capacity > cap / desc_size)
-				ld->memmap_capacity = cap / desc_size;
+			ld->memmap_capacity = cap / desc_size;
 			return 0;
 		}
 		if (st != EFI_INVALID_PARAMETER)

@@ -56,7 +56,7 @@ static int load_elf_file(struct loader *ld, const char *path, struct elf_image *
 }
 
 /*
- * Steps 4 and 5: reserve hv_memory bytes, 2 MiB aligned, typed
+ * Reserve hv_memory bytes, 2 MiB aligned, typed
  * BOOT_MEMTYPE_HYPERVISOR, and copy the hypervisor image to its start so
  * that hv_phys_base corresponds to hv_virt_base.
  */
@@ -176,7 +176,7 @@ static int reserve_parent_range(struct loader *ld, const char *path, struct pare
 }
 
 /*
- * Step 6: the parent is identity-linked; each segment goes to its p_paddr.
+ * The parent is identity-linked; each segment goes to its p_paddr.
  * Segments sharing pages are placed as one range.
  */
 int load_parent(struct loader *ld)
@@ -256,7 +256,7 @@ out:
 	return rc;
 }
 
-/* Step 7: every module into its own page-aligned EfiLoaderData pages. */
+/* Every module goes into its own page-aligned EfiLoaderData pages. */
 int load_modules(struct loader *ld)
 {
 	const struct keel_config *cfg = ld->cfg;

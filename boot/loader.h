@@ -108,7 +108,7 @@ void cpu_firmware_state(uint64_t *rsp, uint64_t *gdt, uint64_t *idt);
 void cpu_switch_page_tables(uint64_t pml4);
 __attribute__((noreturn)) void cpu_enter_hypervisor(uint64_t entry, uint64_t boot_info);
 
-/* load.c: steps 4 to 7 of the boot flow. */
+/* load.c: the hypervisor, the parent and the modules, in that order. */
 int load_hypervisor(struct loader *ld);
 int load_parent(struct loader *ld);
 int load_modules(struct loader *ld);

@@ -59,7 +59,7 @@ static int read_config(struct loader *ld)
 	return 0;
 }
 
-/* Step 8: scratch memory below 4 GiB that the parent owns from its first instruction. */
+/* Scratch memory below 4 GiB that the parent owns from its first instruction. */
 static int alloc_parent_boot_area(struct loader *ld)
 {
 	EFI_PHYSICAL_ADDRESS area = 0xffffffffull;
@@ -74,7 +74,31 @@ static int alloc_parent_boot_area(struct loader *ld)
 	return 0;
 }
 
-/* Step 9: the RSDP from the configuration table, ACPI 2.0+ preferred. */
+/*
+ * The legacy way (ACPI 6.5 §5.2.5.1): an RSDP on a 16-byte boundary in the
+ * BIOS area 0xE0000-0xFFFFF, with a valid checksum over its first 20 bytes.
+ * Some firmware (OVMF on Bochs) publishes ACPI only there.
+ */
+static uint64_t scan_bios_rsdp(void)
+{
+	for (uint64_t p = 0xe0000; p < 0x100000; p += 16) {
+		const unsigned char *b = (const unsigned char *)(UINTN)p;
+		static const char sig[8] = { 'R', 'S', 'D', ' ', 'P', 'T', 'R', ' ' };
+		unsigned i = 0;
+		while (i < 8 && b[i] == (unsigned char)sig[i])
+			i++;
+		if (i < 8)
+			continue;
+		unsigned char sum = 0;
+		for (i = 0; i < 20; i++)
+			sum += b[i];
+		if (sum == 0)
+			return p;
+	}
+	return 0;
+}
+
+/* The RSDP from the configuration table, ACPI 2.0+ preferred. */
 static void find_rsdp(struct loader *ld)
 {
 	uint64_t rsdp10 = 0, rsdp20 = 0;
@@ -87,14 +111,20 @@ static void find_rsdp(struct loader *ld)
 			rsdp10 = (uint64_t)(UINTN)t->VendorTable;
 	}
 	ld->info->acpi_rsdp = rsdp20 ? rsdp20 : rsdp10;
-	if (ld->info->acpi_rsdp)
+	if (ld->info->acpi_rsdp) {
 		loader_debug(ld, "ACPI %s RSDP at 0x%llx", rsdp20 ? "2.0" : "1.0",
+			     (unsigned long long)ld->info->acpi_rsdp);
+		return;
+	}
+	ld->info->acpi_rsdp = scan_bios_rsdp();
+	if (ld->info->acpi_rsdp)
+		loader_debug(ld, "ACPI RSDP at 0x%llx (BIOS area)",
 			     (unsigned long long)ld->info->acpi_rsdp);
 	else
 		loader_warn(ld, "the firmware publishes no ACPI RSDP");
 }
 
-/* Step 11: the fields that come from the config. */
+/* The boot_info fields that come from the config. */
 static void fill_boot_info(struct loader *ld)
 {
 	struct boot_info *info = ld->info;

@@ -1,6 +1,6 @@
 # The hypervisor image: hv/ + arch/x86/ + the backends, linked with newlib.
 
-HV_CFLAGS := $(FREESTANDING) -mcmodel=kernel -mgeneral-regs-only -nostdinc \
+HV_CFLAGS := $(FREESTANDING) -fomit-frame-pointer -mcmodel=kernel -mgeneral-regs-only -nostdinc \
 	-isystem $(NEWLIB_INC) -isystem $(shell $(CC) -print-file-name=include) -I.
 HV_SRCS := $(wildcard hv/*.c) $(filter-out arch/x86/insn_len_test%,$(wildcard arch/x86/*.c)) \
 	$(wildcard arch/x86/svm/*.c)

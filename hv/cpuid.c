@@ -40,7 +40,7 @@ void cpuid_policy_init(void)
 	l[6].eax = HV_HW_MSR_BITMAPS | HV_HW_SLAT;
 }
 
-void cpuid_exit(struct vp *vp)
+bool cpuid_exit(struct vp *vp)
 {
 	uint32_t leaf = (uint32_t)vp->gpr[GPR_RAX];
 	struct cpuid_regs r;
@@ -63,6 +63,7 @@ void cpuid_exit(struct vp *vp)
 	vp->gpr[GPR_RBX] = r.ebx;
 	vp->gpr[GPR_RCX] = r.ecx;
 	vp->gpr[GPR_RDX] = r.edx;
-	if (vcpu_skip_instruction(vp))
+	if (vp_skip_instruction(vp))
 		partition_crash(vp->partition, "cannot decode the CPUID instruction");
+	return true;
 }

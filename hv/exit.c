@@ -6,15 +6,14 @@
 #include "hv/partition.h"
 #include "hv/vcpu_ops.h"
 
-void vp_handle_exit(struct vp *vp)
+bool vp_handle_exit(struct vp *vp)
 {
 	struct vm_exit *e = &vp->exit;
 
 	vp->stats.exits++;
 	switch (e->reason) {
 	case VM_EXIT_CPUID:
-		cpuid_exit(vp);
-		break;
+		return cpuid_exit(vp);
 	case VM_EXIT_HYPERCALL:
 		hypercall_exit(vp);
 		break;
@@ -43,8 +42,9 @@ void vp_handle_exit(struct vp *vp)
 	case VM_EXIT_HLT:
 	case VM_EXIT_UNHANDLED:
 		log_err("partition %u: unexpected exit %#x at rip %#lx", vp->partition->id, e->hw_code,
-			vcpu_get_reg(vp, VP_REG_RIP));
+			vp->rip);
 		partition_crash(vp->partition, "unexpected exit");
 		break;
 	}
+	return true;
 }

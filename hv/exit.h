@@ -6,9 +6,11 @@
 
 #include "hv/vp.h"
 
-void vp_handle_exit(struct vp *vp);
+/* Apply the policy to vp->exit.  Returns true to enter the VP again,
+ * false to return from vcpu_run(). */
+bool vp_handle_exit(struct vp *vp);
 void cpuid_policy_init(void);
-void cpuid_exit(struct vp *vp);
+bool cpuid_exit(struct vp *vp);
 void msr_exit(struct vp *vp, bool write);
 void hypercall_exit(struct vp *vp);
 

@@ -71,6 +71,6 @@ void hypercall_exit(struct vp *vp)
 		}
 	}
 	vp->gpr[GPR_RAX] = HV_HYPERCALL_RESULT(status, 0);
-	if (vcpu_skip_instruction(vp))
+	if (vp_skip_instruction(vp))
 		partition_crash(p, "cannot decode the hypercall instruction");
 }

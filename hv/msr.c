@@ -85,6 +85,6 @@ void msr_exit(struct vp *vp, bool write)
 		vp->gpr[GPR_RAX] = (uint32_t)value;
 		vp->gpr[GPR_RDX] = value >> 32;
 	}
-	if (vcpu_skip_instruction(vp))
+	if (vp_skip_instruction(vp))
 		partition_crash(vp->partition, "cannot decode an MSR instruction");
 }

@@ -151,7 +151,7 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size, unsig
 		*e = leaf_entry(f, pa, rights, large);
 		va += step;
 		pa += step;
-		size -= step;
+		size = size > step ? size - step : 0;
 	}
 	return 0;
 }

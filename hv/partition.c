@@ -155,7 +155,7 @@ void partition_gpa_fault(struct vp *vp)
 	vp->stats.gpa_faults++;
 	if (hv_owns(gpa & ~0xfffull, 4096)) {
 		log_warn("partition %u: access to hypervisor memory at %#lx (rip %#lx) refused: #GP injected",
-			 p->id, gpa, vcpu_get_reg(vp, VP_REG_RIP));
+			 p->id, gpa, vp->rip);
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
 		return;
 	}

@@ -12,7 +12,7 @@ static bool complete(const struct vcpu_ops *o)
 {
 	return o->name && o->probe && o->enable_cpu && o->slat_format && o->vp_create && o->vp_destroy &&
 	       o->set_slat_root && o->run && o->get_reg && o->set_reg && o->inject_exception &&
-	       o->skip_instruction && o->flush_slat && o->guest_msr && o->hypercall_insn &&
+	       o->flush_slat && o->guest_msr && o->hypercall_insn &&
 	       o->hypercall_insn_len && o->features;
 }
 

@@ -34,15 +34,14 @@ struct vcpu_ops {
 	void (*vp_destroy)(struct vp *vp);
 	/* Point the VP at the partition's second-level root. */
 	void (*set_slat_root)(struct vp *vp, uint64_t root);
-	/* Run until the next exit, filling vp->exit. */
+	/* Run the VP on this pCPU: after each exit, fill vp->exit with the
+	 * vendor-neutral exit and call vp_handle_exit(vp) (hv/exit.h); return
+	 * when it answers false. */
 	void (*run)(struct vp *vp);
 	uint64_t (*get_reg)(struct vp *vp, enum vp_reg reg);
 	void (*set_reg)(struct vp *vp, enum vp_reg reg, uint64_t value);
 	/* Queue an exception for the next entry. */
 	void (*inject_exception)(struct vp *vp, uint8_t vector, bool has_error, uint32_t error);
-	/* Advance RIP past the instruction that exited; -1 if its length
-	 * cannot be determined (the caller then injects #UD or crashes). */
-	int (*skip_instruction)(struct vp *vp);
 	/* Invalidate translations derived from the VP's second-level tables. */
 	void (*flush_slat)(struct vp *vp);
 	/* Vendor MSR policy (EFER and the backend's own MSRs): 0 = handled
@@ -72,7 +71,6 @@ static inline void vcpu_run(struct vp *vp) { vcpu->run(vp); }
 static inline uint64_t vcpu_get_reg(struct vp *vp, enum vp_reg r) { return vcpu->get_reg(vp, r); }
 static inline void vcpu_set_reg(struct vp *vp, enum vp_reg r, uint64_t v) { vcpu->set_reg(vp, r, v); }
 static inline void vcpu_inject_exception(struct vp *vp, uint8_t vec, bool has_err, uint32_t err) { vcpu->inject_exception(vp, vec, has_err, err); }
-static inline int vcpu_skip_instruction(struct vp *vp) { return vcpu->skip_instruction(vp); }
 static inline void vcpu_flush_slat(struct vp *vp) { vcpu->flush_slat(vp); }
 static inline int vcpu_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *v) { return vcpu->guest_msr(vp, msr, write, v); }
 

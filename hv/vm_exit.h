@@ -46,7 +46,9 @@ struct vm_exit {
 			uint32_t access;   /* VM_ACCESS_* */
 		} gpa_fault;
 	};
-	uint64_t next_rip;         /* RIP after the instruction, 0 if unknown */
+	/* RIP after the instruction for exits that skip it (CPUID, hypercall,
+	 * MSR, I/O); 0 if unknown or not applicable. */
+	uint64_t next_rip;
 };
 
 #endif

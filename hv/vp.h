@@ -37,11 +37,26 @@ struct vp {
 	/* gpr[] is read and written by the backend's entry/exit assembly:
 	 * it must stay the first member (asserted by the backends). */
 	uint64_t gpr[GPR_COUNT];
+	/* Guest RIP while the VP is out of the guest; the backend's entry and
+	 * exit code move it to and from the VMCB/VMCS. */
+	uint64_t rip;
 	struct partition *partition; /* (i) set at creation */
 	uint32_t index;              /* (i) VP index within the partition */
 	struct vm_exit exit;         /* last exit, owned by the running pCPU */
 	struct vp_stats stats;
 };
+
+_Static_assert(__builtin_offsetof(struct vp, rip) == 8 * GPR_COUNT, "entry assembly layout");
+
+/* Move past the instruction that exited (exit.next_rip, found by the
+ * backend); -1 when its length could not be determined. */
+static inline int vp_skip_instruction(struct vp *vp)
+{
+	if (!vp->exit.next_rip)
+		return -1;
+	vp->rip = vp->exit.next_rip;
+	return 0;
+}
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 

@@ -54,9 +54,11 @@ int cli_parse_size(const char *s, unsigned long long *bytes)
 	if (!s || *s < '0' || *s > '9')
 		return -1;
 	for (; *s >= '0' && *s <= '9'; s++) {
-		if (v > (~0ull - 9) / 10)
+		unsigned digit = (unsigned)(*s - '0');
+
+		if (v > (~0ull - digit) / 10)
 			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
+		v = v * 10 + digit;
 	}
 	switch (*s) {
 	case 'k': case 'K': mult = 1ull << 10; s++; break;

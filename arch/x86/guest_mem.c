@@ -109,3 +109,24 @@ enum x86_cpu_mode guest_cpu_mode(const struct guest_paging *g, int cs_long, int 
 		return X86_MODE_LONG64;
 	return cs_default32 ? X86_MODE_PROT32 : X86_MODE_PROT16;
 }
+
+int guest_insn_length(struct partition *p, struct insn_fetch_cache *cache, const struct guest_paging *g,
+		      uint64_t la, enum x86_cpu_mode mode)
+{
+	uint8_t bytes[X86_INSN_MAX_LENGTH];
+	uint64_t gpa;
+	size_t n;
+	int len;
+
+	n = guest_read_linear(p, g, la, bytes, sizeof(bytes));
+	len = x86_insn_length(bytes, n, mode);
+	if (len <= 0)
+		return -1;
+	if ((g->cr0 & CR0_PG) && translate(p, g, la & ~0xfffull, &gpa)) {
+		const uint8_t *page = partition_gpa_to_hva(p, gpa, 4096, false);
+
+		if (page)
+			*cache = (struct insn_fetch_cache){ g->cr3, la & ~0xfffull, page };
+	}
+	return len;
+}

@@ -3,9 +3,14 @@
  *
  * Contract: the loader fills one struct boot_info in memory it allocated as
  * EfiLoaderData, calls ExitBootServices, and jumps to the hypervisor's ELF
- * entry with RDI = physical address of the struct, on a stack inside the
- * hypervisor region, with paging on, identity-mapping all memory the UEFI
- * map describes and mapping the hypervisor image at its link address.
+ * entry with RDI = physical address of the struct and interrupts disabled.
+ * Paging is on with loader-built 4-level tables (EfiLoaderData, writable
+ * 2 MiB pages) that identity-map [0, max(4 GiB, top of the memory map)) and
+ * map the hypervisor region at hv_virt_base (clipped at the top of the
+ * address space).  RSP is still the loader's stack in boot-services memory
+ * (16-byte aligned, then a zero return address pushed), and GDTR/IDTR still
+ * point at the firmware's tables there: the hypervisor switches to its own
+ * stack, GDT and IDT at entry, before it reuses boot-services memory.
  * Every field is fixed-size; offsets are asserted below.  Bump
  * BOOT_INFO_VERSION on any layout change.
  */

@@ -11,6 +11,7 @@
 #include "arch/x86/guest_mem.h"
 #include "arch/x86/insn_len.h"
 #include "hv/abi/keel_hypercall.h"
+#include "hv/exit.h"
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/partition.h"
@@ -171,7 +172,7 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 	v->cr3 = st->cr3;
 	v->cr4 = st->cr4;
 	v->rflags = st->rflags;
-	v->rip = st->rip;
+	s->vp.rip = st->rip;
 	v->rsp = st->rsp;
 	v->dr6 = 0xffff0ff0;
 	v->dr7 = 0x400;
@@ -185,21 +186,65 @@ static void svm_set_slat_root(struct vp *vp, uint64_t root)
 	to_svm(vp)->vmcb->tlb_control = SVM_TLB_FLUSH_ALL;
 }
 
-static void translate_exit(struct vp *vp, const struct vmcb *v)
+/* Opcode bytes of the instructions whose exits skip them. */
+static const uint8_t op_cpuid[] = { 0x0f, 0xa2 };
+static const uint8_t op_vmmcall[] = { 0x0f, 0x01, 0xd9 };
+static const uint8_t op_rdmsr[] = { 0x0f, 0x32 };
+static const uint8_t op_wrmsr[] = { 0x0f, 0x30 };
+
+/* Decode the instruction at la from guest memory (refilling the cache). */
+static __attribute__((noinline)) int svm_decode_length(struct svm_vp *s, uint64_t la)
 {
+	struct vmcb *v = s->vmcb;
+	struct guest_paging g = { v->cr0, v->cr3, v->cr4, v->efer };
+	enum x86_cpu_mode mode = guest_cpu_mode(&g, v->cs.attrib & CS_ATTR_L, v->cs.attrib & CS_ATTR_D);
+
+	return guest_insn_length(s->vp.partition, &s->fetch, &g, la, mode);
+}
+
+/* RIP after the exiting instruction whose opcode is `op`: from nRIP when
+ * the CPU has it, else from the fetch cache or a decode of guest memory
+ * (QEMU has no nRIP); 0 if it cannot be found. */
+static inline uint64_t svm_next_rip(struct svm_vp *s, const uint8_t *op, unsigned op_len)
+{
+	struct vmcb *v = s->vmcb;
+	bool long_mode;
+	uint64_t la;
+	int len;
+
+	if (svm_cpu_features & SVM_FEATURE_NRIP)
+		return v->next_rip;
+	long_mode = (v->efer & EFER_LMA) && (v->cs.attrib & CS_ATTR_L);
+	la = long_mode ? v->rip : (uint32_t)(v->cs.base + v->rip);
+	len = guest_insn_cached(&s->fetch, v->cr3, la, op, op_len);
+	if (!len)
+		len = svm_decode_length(s, la);
+	if (len <= 0)
+		return 0;
+	return long_mode ? v->rip + len : (uint32_t)(v->rip + len);
+}
+
+static void translate_exit(struct svm_vp *s, const struct vmcb *v)
+{
+	struct vp *vp = &s->vp;
 	struct vm_exit *e = &vp->exit;
 
 	e->hw_code = (uint32_t)v->exitcode;
-	switch (v->exitcode) {
-	case SVM_EXIT_CPUID:
+	e->next_rip = 0;
+	if (v->exitcode == SVM_EXIT_CPUID) { /* the hot one first */
 		e->reason = VM_EXIT_CPUID;
-		break;
+		e->next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
+		return;
+	}
+	switch (v->exitcode) {
 	case SVM_EXIT_VMMCALL:
 		e->reason = VM_EXIT_HYPERCALL;
+		e->next_rip = svm_next_rip(s, op_vmmcall, sizeof(op_vmmcall));
 		break;
 	case SVM_EXIT_MSR:
 		e->reason = v->exitinfo1 ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
 		e->msr.msr = (uint32_t)vp->gpr[GPR_RCX];
+		e->next_rip = svm_next_rip(s, v->exitinfo1 ? op_wrmsr : op_rdmsr, 2);
 		break;
 	case SVM_EXIT_NPF:
 		/* EXITINFO1 is a page-fault error code (APM §15.25.6). */
@@ -246,18 +291,23 @@ static void translate_exit(struct vp *vp, const struct vmcb *v)
 	}
 }
 
-static void svm_run(struct vp *vp)
+int svm_exit(struct svm_vp *s)
 {
-	struct svm_vp *s = to_svm(vp);
 	struct vmcb *v = s->vmcb;
 
-	v->rax = vp->gpr[GPR_RAX];
-	svm_vmrun(vp, s->vmcb_pa, this_pcpu()->arch.host_state);
-	vp->gpr[GPR_RAX] = v->rax;
 	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
 	/* An event whose delivery the exit interrupted is delivered again. */
 	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? v->exitintinfo : 0;
-	translate_exit(vp, v);
+	translate_exit(s, v);
+	return vp_handle_exit(&s->vp);
+}
+
+static void svm_run(struct vp *vp)
+{
+	struct svm_vp *s = to_svm(vp);
+
+	s->host_state_pa = this_pcpu()->arch.host_state;
+	svm_vp_loop(s);
 }
 
 static uint64_t svm_get_reg(struct vp *vp, enum vp_reg reg)
@@ -265,7 +315,7 @@ static uint64_t svm_get_reg(struct vp *vp, enum vp_reg reg)
 	const struct vmcb *v = to_svm(vp)->vmcb;
 
 	switch (reg) {
-	case VP_REG_RIP: return v->rip;
+	case VP_REG_RIP: return vp->rip;
 	case VP_REG_RSP: return v->rsp;
 	case VP_REG_RFLAGS: return v->rflags;
 	case VP_REG_CR0: return v->cr0;
@@ -283,7 +333,7 @@ static void svm_set_reg(struct vp *vp, enum vp_reg reg, uint64_t value)
 	struct vmcb *v = to_svm(vp)->vmcb;
 
 	switch (reg) {
-	case VP_REG_RIP: v->rip = value; break;
+	case VP_REG_RIP: vp->rip = value; break;
 	case VP_REG_RSP: v->rsp = value; break;
 	case VP_REG_RFLAGS: v->rflags = value | 2; break;
 	case VP_REG_CR0: v->cr0 = value; break;
@@ -301,39 +351,9 @@ static void svm_inject_exception(struct vp *vp, uint8_t vector, bool has_error, 
 				     (has_error ? SVM_EVENT_ERROR_VALID | (uint64_t)error << 32 : 0);
 }
 
-/* The next RIP: from nRIP when the CPU has it, from EXITINFO2 for I/O,
- * decoded from guest memory otherwise (QEMU has no nRIP). */
-static int svm_skip_instruction(struct vp *vp)
-{
-	struct vmcb *v = to_svm(vp)->vmcb;
-	struct guest_paging g;
-	enum x86_cpu_mode mode;
-	uint8_t bytes[15];
-	uint64_t la;
-	size_t n;
-	int len;
-
-	if (svm_cpu_features & SVM_FEATURE_NRIP) {
-		v->rip = v->next_rip;
-		return 0;
-	}
-	if (v->exitcode == SVM_EXIT_IOIO) {
-		v->rip = v->exitinfo2;
-		return 0;
-	}
-	g = (struct guest_paging){ v->cr0, v->cr3, v->cr4, v->efer };
-	mode = guest_cpu_mode(&g, v->cs.attrib & CS_ATTR_L, v->cs.attrib & CS_ATTR_D);
-	la = mode == X86_MODE_LONG64 ? v->rip : (uint32_t)(v->cs.base + v->rip);
-	n = guest_read_linear(vp->partition, &g, la, bytes, sizeof(bytes));
-	len = x86_insn_length(bytes, n, mode);
-	if (len <= 0)
-		return -1;
-	v->rip = mode == X86_MODE_LONG64 ? v->rip + len : (uint32_t)(v->rip + len);
-	return 0;
-}
-
 static void svm_flush_slat(struct vp *vp)
 {
+	to_svm(vp)->fetch.page = NULL;
 	to_svm(vp)->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID)
 						? SVM_TLB_FLUSH_ASID
 						: SVM_TLB_FLUSH_ALL;
@@ -398,7 +418,6 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.get_reg = svm_get_reg,
 	.set_reg = svm_set_reg,
 	.inject_exception = svm_inject_exception,
-	.skip_instruction = svm_skip_instruction,
 	.flush_slat = svm_flush_slat,
 	.guest_msr = svm_guest_msr,
 	.hypercall_insn = vmmcall,

@@ -2,23 +2,32 @@
 #ifndef KEEL_ARCH_X86_SVM_SVM_H
 #define KEEL_ARCH_X86_SVM_SVM_H
 
+#include "arch/x86/guest_mem.h"
 #include "arch/x86/svm/vmcb.h"
 #include "hv/vcpu_ops.h"
 
+/* The first three members are used by svm_run.S at fixed offsets. */
 struct svm_vp {
-	struct vp vp;           /* first: the entry assembly reaches vp.gpr */
+	uint64_t vmcb_pa;       /* also the VMCB's address in the identity map */
+	uint64_t host_state_pa; /* this pCPU's host-state VMCB, set before the loop */
+	struct vp vp;
 	struct vmcb *vmcb;
-	uint64_t vmcb_pa;
 	uint64_t msrpm_pa;
 	uint64_t iopm_pa;
+	struct insn_fetch_cache fetch; /* emptied by svm_flush_slat */
 };
-_Static_assert(__builtin_offsetof(struct svm_vp, vp) == 0, "svm_run.S uses the vp.gpr offsets");
+_Static_assert(__builtin_offsetof(struct svm_vp, vmcb_pa) == 0, "svm_run.S layout");
+_Static_assert(__builtin_offsetof(struct svm_vp, host_state_pa) == 8, "svm_run.S layout");
+_Static_assert(__builtin_offsetof(struct svm_vp, vp) == 16, "svm_run.S layout");
 _Static_assert(__builtin_offsetof(struct vp, gpr) == 0, "svm_run.S uses the vp.gpr offsets");
 
 static inline struct svm_vp *to_svm(struct vp *vp) { return container_of(vp, struct svm_vp, vp); }
 
-/* svm_run.S: load guest GPRs, VMLOAD/VMRUN/VMSAVE, save GPRs, restore host. */
-void svm_vmrun(struct vp *vp, uint64_t vmcb_pa, uint64_t host_state_pa);
+/* svm_run.S: enter the guest again and again, calling svm_exit after each
+ * #VMEXIT with the guest's GPRs saved and the host's state restored, until
+ * svm_exit returns 0. */
+void svm_vp_loop(struct svm_vp *s);
+int svm_exit(struct svm_vp *s);
 
 extern const struct vcpu_ops svm_vcpu_ops;
 extern const struct pt_format svm_npt_format;

@@ -1,25 +1,38 @@
 /*
- * void svm_vmrun(struct vp *vp, uint64_t vmcb_pa, uint64_t host_state_pa)
+ * void svm_vp_loop(struct svm_vp *s)
  *
- * Runs the guest once.  vp->gpr[] (offset 0, 8 bytes each, RAX and RSP
- * excluded: they live in the VMCB) is loaded before VMRUN and stored after
- * #VMEXIT.  VMLOAD/VMSAVE move the guest's FS/GS/TR/LDTR/syscall MSRs; the
- * host's are reloaded from host_state_pa.  GIF is clear from before the
- * guest state is loaded until the host state is back (APM §15.17).
+ * The VMRUN loop.  Guest GPRs live in s->vp.gpr[] (RSP and RAX in the
+ * VMCB; RAX and RIP are copied across).  The VMCB is reached through its physical
+ * address, which the hypervisor's identity map makes a valid pointer.
+ * VMLOAD/VMSAVE move the guest's FS/GS/TR/LDTR/syscall MSRs; the host's are
+ * reloaded from s->host_state_pa.  GIF is clear from before the guest
+ * state is loaded until the host state is back (APM §15.17).  After each
+ * exit svm_exit(s) runs; the loop ends when it returns 0.  Host callee-saved
+ * registers are saved once per loop, not per exit.
  */
-#define GPR(n) (8 * (n))
+#define S_VMCB_PA    0
+#define S_HOST_STATE 8
+#define GPR(n)       (16 + 8 * (n))
+#define VP_RIP       (16 + 8 * 16)
+#define VMCB_RAX     0x5f8
+#define VMCB_RIP     0x578
 	.text
-	.globl svm_vmrun
-svm_vmrun:
+	.globl svm_vp_loop
+svm_vp_loop:
 	push %rbp
 	push %rbx
 	push %r12
 	push %r13
 	push %r14
 	push %r15
-	push %rdx                 /* host state VMCB */
-	push %rdi                 /* vp */
-	mov %rsi, %rax            /* VMRUN takes the VMCB in RAX */
+	push %rdi                 /* s; the stack is now 16-byte aligned */
+.Lenter:
+	mov (%rsp), %rdi
+	mov S_VMCB_PA(%rdi), %rax
+	mov GPR(0)(%rdi), %rcx
+	mov %rcx, VMCB_RAX(%rax)
+	mov VP_RIP(%rdi), %rcx
+	mov %rcx, VMCB_RIP(%rax)
 	clgi
 	mov GPR(1)(%rdi), %rcx
 	mov GPR(2)(%rdi), %rdx
@@ -54,10 +67,17 @@ svm_vmrun:
 	mov %r13, GPR(13)(%rdi)
 	mov %r14, GPR(14)(%rdi)
 	mov %r15, GPR(15)(%rdi)
-	add $8, %rsp
-	pop %rax
+	mov VMCB_RAX(%rax), %rcx
+	mov %rcx, GPR(0)(%rdi)
+	mov VMCB_RIP(%rax), %rcx
+	mov %rcx, VP_RIP(%rdi)
+	mov S_HOST_STATE(%rdi), %rax
 	vmload %rax               /* host FS/GS (per-CPU pointer), TR, ... */
 	stgi
+	call svm_exit
+	test %eax, %eax
+	jnz .Lenter
+	pop %rdi
 	pop %r15
 	pop %r14
 	pop %r13
