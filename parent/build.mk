@@ -16,7 +16,7 @@ $(BUILD)/parent/%.o: %.S
 
 $(BUILD)/parent/parent.elf: $(PARENT_OBJS) parent/parent.ld $(NEWLIB_STAMP)
 	$(LD) -nostdlib -static -z max-page-size=4096 -T parent/parent.ld -o $@ $(PARENT_OBJS) \
-		--start-group $(NEWLIB_LIB)/libc.a $(shell $(CC) -print-libgcc-file-name) --end-group
+		$(NEWLIB_LIB)/libc.a
 
 $(ESP)/keel/parent.elf: $(BUILD)/parent/parent.elf
 	@mkdir -p $(@D)

@@ -179,6 +179,14 @@ static void cmd_selftest_isolation(int argc, char **argv)
 	printf(pass ? "isolation: PASS\n" : "FAIL: isolation\n");
 }
 
+void selftest_cpu(void);
+
+static void cmd_selftest_cpu(int argc, char **argv)
+{
+	if (require_hv())
+		selftest_cpu();
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	power_off();
@@ -192,6 +200,8 @@ const struct cli_command cli_commands[] = {
 	{ "bench", "exits", "bench exits", "cost of CPUID and null-hypercall round trips", cmd_bench_exits },
 	{ "selftest", "isolation", "selftest isolation", "check hypervisor memory is out of reach",
 	  cmd_selftest_isolation },
+	{ "selftest", "cpu", "selftest cpu", "check the CPUID, MSR, instruction and hypercall policy",
+	  cmd_selftest_cpu },
 	{ "poweroff", NULL, "poweroff", "power the machine off", cmd_poweroff },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -25,7 +25,9 @@ static uint64_t gdt[3] = { 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull };
 static struct gate idt[32];
 extern const uint64_t isr_stubs[32];
 
-uint64_t fault_resume_rip; /* set by probe_read64 around an access that may fault */
+/* Set by probe_read64/probe_call around code that may fault: where to
+ * resume, on which stack. */
+uint64_t fault_resume_rip, fault_resume_rsp;
 volatile int fault_vector = -1;
 
 void exception_handle(struct frame *f);
@@ -40,6 +42,7 @@ void exception_handle(struct frame *f)
 		printf("parent: exception %lu (error %#lx) at rip %#lx, recovered\n", f->vector, f->error,
 		       f->rip);
 		f->rip = fault_resume_rip;
+		f->rsp = fault_resume_rsp;
 		return;
 	}
 	printf("PANIC: parent: exception %lu error %#lx rip %#lx rsp %#lx cr2 %#lx\n", f->vector,

@@ -56,12 +56,32 @@ isr_common:
 probe_read64:
 	lea 1f(%rip), %rax
 	mov %rax, fault_resume_rip(%rip)
+	mov %rsp, fault_resume_rsp(%rip)
 	mov (%rdi), %rax
 	mov %rax, (%rsi)
 	movq $0, fault_resume_rip(%rip)
 	xor %eax, %eax
 	ret
 1:	movq $0, fault_resume_rip(%rip)
+	mov $-1, %eax
+	ret
+
+/* int probe_call(void (*fn)(uint64_t), uint64_t arg): 0, or -1 if fn faulted. */
+	.globl probe_call
+probe_call:
+	push %rbx
+	lea 1f(%rip), %rax
+	mov %rax, fault_resume_rip(%rip)
+	mov %rsp, fault_resume_rsp(%rip)
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	call *%rax
+	movq $0, fault_resume_rip(%rip)
+	pop %rbx
+	xor %eax, %eax
+	ret
+1:	movq $0, fault_resume_rip(%rip)
+	pop %rbx
 	mov $-1, %eax
 	ret
 

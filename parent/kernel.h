@@ -19,6 +19,9 @@ const struct boot_module *module_find(const char *name);
 
 /* Read 8 bytes at `addr`; -1 and the exception vector if that faults. */
 int probe_read64(uint64_t addr, uint64_t *out);
+/* Call fn(arg); -1 and the vector if it faulted (it must not have changed
+ * callee-saved registers before the fault). */
+int probe_call(void (*fn)(uint64_t), uint64_t arg);
 extern volatile int fault_vector;
 
 void power_off(void) __attribute__((noreturn));

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# One CPU: banners, hypervisor facts, the isolation self-test, exit costs,
-# memory, version and help, all in one boot.
+# One CPU: banners, hypervisor facts, the isolation and CPU-policy
+# self-tests, exit costs, memory, version and help, all in one boot.
 . "$(dirname "$0")/_lib.sh"
 
 cat > "$SCRIPT" <<'CMDS'
 hv info
 selftest isolation
+selftest cpu
 bench exits
 mem
 version
@@ -19,6 +20,7 @@ has '^[[:space:]]*pcpus:[[:space:]]*1([^0-9]|$)'
 positive hv_memory_kib
 positive parent_memory_kib
 has 'isolation: PASS'
+has 'cpu policy: PASS'
 has 'cpuid_exit: [0-9]+ ticks'
 has 'hypercall_exit: [0-9]+ ticks'
 has 'Keel 0\.1\.0'
