@@ -13,6 +13,7 @@ extern struct boot_info hv_boot;          /* (i) private copy of the loader's ha
 extern struct frame_allocator hv_frames;  /* the hypervisor's own memory */
 extern const struct pt_ops hv_pt_ops;     /* page tables in hv_frames */
 extern uint64_t hv_ram_top;               /* (i) end of the highest RAM range */
+extern uint64_t hv_direct_map_top;        /* (i) physical memory below this is mapped */
 
 /* True if [phys, phys+size) touches the hypervisor's region. */
 static inline bool hv_owns(uint64_t phys, uint64_t size)

@@ -11,6 +11,7 @@
 
 struct frame_allocator hv_frames;
 uint64_t hv_ram_top;
+uint64_t hv_direct_map_top;
 
 extern char __text_start[], __text_end[], __rodata_end[], __image_end[];
 
@@ -89,6 +90,7 @@ void mem_init(void)
 		      hv_boot.hv_phys_size - hv_boot.hv_image_size, PT_READ | PT_WRITE, true);
 	if (err)
 		panic("out of memory for page tables");
+	hv_direct_map_top = top;
 	write_cr0(read_cr0() | CR0_WP);
 	write_cr3(pt.root);
 	log_info("memory: region %#lx-%#lx (%lu KiB), %lu KiB free, RAM top %#lx",

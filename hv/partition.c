@@ -27,7 +27,9 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool 
 		return NULL;
 	if (!pt_lookup(&p->slat, gpa, &hpa, &rights) || !(rights & (write ? PT_WRITE : PT_READ)))
 		return NULL;
-	if (hv_owns(hpa, size))
+	/* Never hypervisor memory, and only what the identity map reaches
+	 * (a partition may map device memory above it). */
+	if (hv_owns(hpa, size) || hpa + size > hv_direct_map_top)
 		return NULL;
 	return phys_to_virt(hpa);
 }
