@@ -44,10 +44,8 @@ static __attribute__((noreturn)) void run_parent(void)
 	struct vp *vp = parent_partition.vp;
 
 	this_pcpu()->current = vp;
-	for (;;) {
-		vcpu_run(vp);
-		vp_handle_exit(vp);
-	}
+	for (;;)
+		vcpu_run(vp); /* returns only when the exit policy asks to */
 }
 
 void hv_main(uint64_t boot_info_phys)
@@ -64,8 +62,11 @@ void hv_main(uint64_t boot_info_phys)
 	apic_init();
 	bsp_pcpu.apic_id = apic_id();
 
-	if (vcpu_select())
+	if (vcpu_select()) {
+		if (cpuid(1, 0).ecx & (1u << 5))
+			panic("this CPU has Intel VT-x, which this build of Keel does not support yet (AMD-V only)");
 		panic("this CPU has neither AMD-V (SVM) nor Intel VT-x; Keel cannot run here");
+	}
 	if (vcpu_enable_cpu())
 		panic("cannot enable %s on the bootstrap processor", vcpu->name);
 	log_info("backend: %s (features %#x)", vcpu->name, vcpu->features());

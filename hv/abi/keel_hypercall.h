@@ -2,11 +2,12 @@
  * Keel-specific hypercalls.  The TLFS has no call that reports a
  * hypervisor's configuration, so Keel adds these in the style of the TLFS
  * (same control word, same status codes) in the code range 0x8000-0x80ff,
- * which the TLFS does not use.  Only the parent partition may call them.
+ * which the TLFS does not use.
  *
- * KEEL_HVCALL_NULL (fast, no input, no output): returns HV_STATUS_SUCCESS.
- *   A round trip with no work, for measuring hypercall cost.
- * KEEL_HVCALL_GET_INFO (slow): output GPA in R8 receives a
+ * KEEL_HVCALL_NULL (fast, no input, no output; any partition): returns
+ *   HV_STATUS_SUCCESS.  A round trip with no work, for measuring cost.
+ * KEEL_HVCALL_GET_INFO (slow; parent only, else HV_STATUS_ACCESS_DENIED):
+ *   output GPA in R8 receives a
  *   struct keel_hv_info; it must be 8-byte aligned, not cross a page, and lie
  *   in the caller's RAM.  Input GPA (RDX) is ignored.
  */
