@@ -15,7 +15,7 @@ BOOT_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar -mno-red-zon
 
 BOOT_SRCS := boot/main.c boot/cpu.c boot/console.c boot/alloc.c boot/esp.c \
 	boot/load.c boot/handoff.c boot/memmap.c boot/config.c boot/elf.c boot/paging.c boot/fmt.c \
-	boot/string.c
+	boot/string.c boot/mp.c
 BOOT_OBJS := $(patsubst boot/%.c,$(BUILD)/boot/%.o,$(BOOT_SRCS))
 BOOT_HDRS := $(wildcard boot/*.h) hv/abi/boot_info.h hv/abi/version.h
 

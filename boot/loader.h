@@ -101,6 +101,8 @@ int esp_read(struct loader *ld, const char *what, const char *path, UINT64 max_s
 
 /* cpu.c */
 int cpu_check(struct loader *ld);
+/* Fill boot_info's processor list from the firmware's MP services. */
+void find_processors(struct loader *ld);
 int cpu_check_paging(struct loader *ld);
 /* The live stack pointer and the firmware's GDT and IDT bases. */
 void cpu_firmware_state(uint64_t *rsp, uint64_t *gdt, uint64_t *idt);

@@ -160,6 +160,7 @@ static int boot(struct loader *ld)
 	if (alloc_parent_boot_area(ld) < 0)
 		return -1;
 	find_rsdp(ld);
+	find_processors(ld);
 	if (handoff_build_page_tables(ld) < 0)
 		return -1;
 	fill_boot_info(ld);

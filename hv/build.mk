@@ -3,8 +3,8 @@
 HV_CFLAGS := $(FREESTANDING) -fomit-frame-pointer -mcmodel=kernel -mgeneral-regs-only -nostdinc \
 	-isystem $(NEWLIB_INC) -isystem $(shell $(CC) -print-file-name=include) -I.
 HV_SRCS := $(wildcard hv/*.c) $(filter-out arch/x86/insn_len_test%,$(wildcard arch/x86/*.c)) \
-	$(wildcard arch/x86/svm/*.c)
-HV_ASM  := $(wildcard arch/x86/*.S) $(wildcard arch/x86/svm/*.S)
+	$(wildcard arch/x86/svm/*.c) $(wildcard arch/x86/vmx/*.c)
+HV_ASM  := $(wildcard arch/x86/*.S) $(wildcard arch/x86/svm/*.S) $(wildcard arch/x86/vmx/*.S)
 HV_OBJS := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(BUILD)/hv/%.o,$(HV_ASM))
 
 $(BUILD)/hv/%.o: %.c $(NEWLIB_STAMP)

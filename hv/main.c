@@ -63,18 +63,20 @@ void hv_main(uint64_t boot_info_phys)
 	bsp_pcpu.apic_id = apic_id();
 
 	if (vcpu_select()) {
-		if (cpuid(1, 0).ecx & (1u << 5))
-			panic("this CPU has Intel VT-x, which this build of Keel does not support yet (AMD-V only)");
 		panic("this CPU has neither AMD-V (SVM) nor Intel VT-x; Keel cannot run here");
 	}
 	if (vcpu_enable_cpu())
 		panic("cannot enable %s on the bootstrap processor", vcpu->name);
 	log_info("backend: %s (features %#x)", vcpu->name, vcpu->features());
 
-	if (acpi_parse(hv_boot.acpi_rsdp, &acpi))
-		log_warn("no usable ACPI tables; running on one CPU");
+	if (acpi_parse(hv_boot.acpi_rsdp, &acpi) || acpi.cpu_count == 0) {
+		/* No MADT (OVMF under Bochs has no ACPI): the firmware's list. */
+		acpi.cpu_count = hv_boot.cpu_count < ACPI_MAX_CPUS ? hv_boot.cpu_count : ACPI_MAX_CPUS;
+		memcpy(acpi.apic_ids, hv_boot.apic_ids, acpi.cpu_count * sizeof(acpi.apic_ids[0]));
+		log_info("no ACPI MADT; %u CPUs from the firmware's MP services", acpi.cpu_count);
+	}
 	pcpu_count = smp_start_aps(&acpi);
-	log_info("pcpus: %u online of %u in the MADT", pcpu_count, acpi.cpu_count ? acpi.cpu_count : 1);
+	log_info("pcpus: %u online of %u", pcpu_count, acpi.cpu_count ? acpi.cpu_count : 1);
 
 	cpuid_policy_init();
 	if (parent_create())

@@ -45,6 +45,8 @@ static uint64_t leaf_entry(const struct pt_format *f, uint64_t pa, unsigned righ
 		e |= f->exec;
 	else
 		e |= f->nx;
+	if (rights & PT_UNCACHED)
+		e = (e & ~f->cache_mask) | f->uc_bits;
 	if (large)
 		e |= f->large;
 	return e;
@@ -79,14 +81,14 @@ static int split_large(struct page_table *pt, uint64_t *entry)
 	uint64_t old = *entry;
 	uint64_t table = pt->ops->alloc_page(pt->ops->ctx);
 	uint64_t base = old & f->addr_mask & ~(PT_LARGE_SIZE - 1);
-	unsigned rights = entry_rights(f, old);
+	uint64_t attributes = old & ~f->addr_mask & ~f->large; /* rights and memory type */
 	uint64_t *t;
 
 	if (!table)
 		return -1;
 	t = table_virt(pt, table);
 	for (unsigned i = 0; i < PT_ENTRIES; i++)
-		t[i] = leaf_entry(f, base + i * PT_PAGE_SIZE, rights, false);
+		t[i] = (base + i * PT_PAGE_SIZE) | attributes;
 	*entry = table | f->table_bits;
 	return 0;
 }

@@ -21,6 +21,10 @@
 #define PT_WRITE (1u << 1)
 #define PT_EXEC  (1u << 2)
 #define PT_RWX   (PT_READ | PT_WRITE | PT_EXEC)
+/* Memory type: uncacheable instead of the format's default (write-back).
+ * Only formats whose entries carry a memory type (EPT) encode it; the
+ * others leave caching to the MTRRs. */
+#define PT_UNCACHED (1u << 3)
 
 /*
  * How one format encodes entries.  An entry is present when any bit of
@@ -38,6 +42,8 @@ struct pt_format {
 	uint64_t nx;
 	uint64_t table_bits;
 	uint64_t leaf_bits;
+	uint64_t cache_mask; /* memory-type bits of a leaf (0: none) */
+	uint64_t uc_bits;    /* their value for PT_UNCACHED */
 	uint64_t large;      /* page-size bit in a level-2 entry */
 	uint64_t addr_mask;  /* physical-address bits of an entry */
 };

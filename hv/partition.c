@@ -104,10 +104,20 @@ int parent_create(void)
 	if (pt_init(&p->slat, vcpu->slat_format, &hv_pt_ops))
 		return -1;
 	top = (top + PT_LARGE_SIZE - 1) & ~(PT_LARGE_SIZE - 1);
-	/* Everything the hypervisor does not own, GPA == HPA; the region
-	 * itself is 2 MiB aligned, so only whole large pages come out. */
-	if (pt_map(&p->slat, 0, 0, top, PT_RWX, true) ||
-	    pt_unmap(&p->slat, hv_boot.hv_phys_base, hv_boot.hv_phys_size))
+	/* Everything the hypervisor does not own, GPA == HPA: device memory
+	 * and holes uncacheable, RAM write-back (formats without memory
+	 * types leave this to the MTRRs).  The hypervisor region is 2 MiB
+	 * aligned, so only whole large pages come out. */
+	if (pt_map(&p->slat, 0, 0, top, PT_RWX | PT_UNCACHED, true))
+		goto fail;
+	for (uint32_t i = 0; i < hv_boot.memmap_entries; i++) {
+		const struct boot_memdesc *d = memmap_entry(&hv_boot, i);
+
+		if (memtype_is_ram(d->type) &&
+		    pt_map(&p->slat, d->phys_start, d->phys_start, d->pages * 4096, PT_RWX, true))
+			goto fail;
+	}
+	if (pt_unmap(&p->slat, hv_boot.hv_phys_base, hv_boot.hv_phys_size))
 		goto fail;
 
 	boot_page = fill_boot_page(area);
@@ -174,8 +184,9 @@ void partition_gpa_fault(struct vp *vp)
 	/* Device memory above the boot-time map (e.g. 64-bit PCI BARs): pass
 	 * through on first touch, 2 MiB at a time where the region allows. */
 	page = gpa & ~(PT_LARGE_SIZE - 1);
-	if (hv_owns(page, PT_LARGE_SIZE) ? pt_map(&p->slat, gpa & ~0xfffull, gpa & ~0xfffull, 4096, PT_RWX, false)
-					  : pt_map(&p->slat, page, page, PT_LARGE_SIZE, PT_RWX, true)) {
+	if (hv_owns(page, PT_LARGE_SIZE)
+		    ? pt_map(&p->slat, gpa & ~0xfffull, gpa & ~0xfffull, 4096, PT_RWX | PT_UNCACHED, false)
+		    : pt_map(&p->slat, page, page, PT_LARGE_SIZE, PT_RWX | PT_UNCACHED, true)) {
 		partition_crash(p, "out of hypervisor memory for second-level tables");
 		return;
 	}

@@ -2,11 +2,12 @@
 #include "hv/vcpu_ops.h"
 
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/vmx/vmx.h"
 #include "hv/log.h"
 
 const struct vcpu_ops *vcpu;
 
-static const struct vcpu_ops *const backends[] = { &svm_vcpu_ops };
+static const struct vcpu_ops *const backends[] = { &svm_vcpu_ops, &vmx_vcpu_ops };
 
 static bool complete(const struct vcpu_ops *o)
 {

@@ -14,6 +14,11 @@
 #define EFER_SVME       (1ull << 12)
 #define MSR_VM_CR       0xc0010114u
 #define MSR_VM_HSAVE_PA 0xc0010117u
+#define MSR_FEATURE_CONTROL 0x3au
+#define FEATURE_CONTROL_LOCKED (1ull << 0)
+#define FEATURE_CONTROL_VMXON  (1ull << 2)
+#define MSR_VMX_BASIC   0x480u
+#define CR4_VMXE        (1ull << 13)
 
 static int failures;
 
@@ -33,8 +38,21 @@ static void do_wrmsr(uint64_t which)
 {
 	if (which == 0)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	else
+	else if (which == 1)
 		wrmsr(MSR_VM_HSAVE_PA, 0x1000);
+	else
+		wrmsr(MSR_FEATURE_CONTROL, FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON);
+}
+static void do_rdmsr(uint64_t msr) { (void)rdmsr((uint32_t)msr); }
+static void do_vmxon(uint64_t a) { __asm__ volatile("vmxon %0" ::"m"(a) : "memory"); }
+static void do_vmread(uint64_t a) { uint64_t v; __asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(a) : "cc"); }
+static void do_vmwrite(uint64_t a) { __asm__ volatile("vmwrite %0, %0" ::"r"(a) : "cc"); }
+static void do_set_vmxe(uint64_t a)
+{
+	uint64_t cr4;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_VMXE) : "memory");
 }
 
 static int faults_with(void (*fn)(uint64_t), uint64_t arg, int vector)
@@ -42,6 +60,10 @@ static int faults_with(void (*fn)(uint64_t), uint64_t arg, int vector)
 	fault_vector = -1;
 	return probe_call(fn, arg) != 0 && fault_vector == vector;
 }
+
+static void amd_checks(uint8_t *scratch);
+static void intel_checks(uint8_t *scratch);
+static void hypercall_checks(uint8_t *scratch);
 
 void selftest_cpu(void);
 void selftest_cpu(void)
@@ -62,6 +84,23 @@ void selftest_cpu(void)
 	check(r[0] >= 0x40000005 && r[0] <= 0x4000ffff, "CPUID 0x40000000 max leaf in TLFS range");
 	cpuid(0x40000001, 0, r);
 	check(r[0] == 0x31237648, "CPUID 0x40000001 interface 'Hv#1'");
+	cpuid(0, 0, r);
+	if (r[1] == 0x756e6547) /* "Genu"ineIntel */
+		intel_checks(scratch);
+	else
+		amd_checks(scratch);
+	hypercall_checks(scratch);
+	if (failures)
+		printf("FAIL: cpu policy: %d checks failed\n", failures);
+	else
+		printf("cpu policy: PASS\n");
+}
+
+/* AMD-V must be invisible and its state untouchable. */
+static void amd_checks(uint8_t *scratch)
+{
+	uint32_t r[4];
+
 	cpuid(0x80000001, 0, r);
 	check(!(r[2] & (1u << 2)), "CPUID 0x80000001:ECX[2] SVM hidden");
 	check(!(rdmsr(MSR_EFER) & EFER_SVME), "EFER.SVME reads as clear");
@@ -75,6 +114,29 @@ void selftest_cpu(void)
 	check(faults_with(do_stgi, 0, 6), "STGI raises #UD");
 	check(faults_with(do_clgi, 0, 6), "CLGI raises #UD");
 	check(faults_with(do_invlpga, 0, 6), "INVLPGA raises #UD");
+}
+
+/* VT-x must be invisible and its state untouchable. */
+static void intel_checks(uint8_t *scratch)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	check(!(r[2] & (1u << 5)), "CPUID.1:ECX[5] VMX hidden");
+	check((rdmsr(MSR_FEATURE_CONTROL) & (FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON)) ==
+		      FEATURE_CONTROL_LOCKED,
+	      "IA32_FEATURE_CONTROL locked, VMXON off");
+	check(faults_with(do_wrmsr, 2, 13), "writing IA32_FEATURE_CONTROL raises #GP");
+	check(faults_with(do_rdmsr, MSR_VMX_BASIC, 13), "reading IA32_VMX_BASIC raises #GP");
+	check(faults_with(do_set_vmxe, 0, 13), "setting CR4.VMXE raises #GP");
+	check(faults_with(do_vmxon, (uint64_t)scratch, 6), "VMXON raises #UD");
+	check(faults_with(do_vmread, 0, 6), "VMREAD raises #UD");
+	check(faults_with(do_vmwrite, 0, 6), "VMWRITE raises #UD");
+}
+
+/* TLFS status codes for bad calls. */
+static void hypercall_checks(uint8_t *scratch)
+{
 	check((uint16_t)hvcall(0x7fff, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE,
 	      "unknown hypercall: INVALID_HYPERCALL_CODE");
 	check((uint16_t)hvcall(KEEL_HVCALL_NULL | HV_HYPERCALL_FAST | (1ull << 31), 0, 0) ==
@@ -85,8 +147,4 @@ void selftest_cpu(void)
 	check((uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)scratch + 4096 - 8) ==
 		      HV_STATUS_INVALID_PARAMETER,
 	      "output crossing a page: INVALID_PARAMETER");
-	if (failures)
-		printf("FAIL: cpu policy: %d checks failed\n", failures);
-	else
-		printf("cpu policy: PASS\n");
 }

@@ -9,6 +9,9 @@
 
 void serial_init(void)
 {
+	/* Let what the hypervisor wrote leave before the FIFOs are reset. */
+	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x40); i++)
+		pause();
 	outb(COM1 + 1, 0x00);
 	outb(COM1 + 3, 0x80);
 	outb(COM1 + 0, 0x01);

@@ -14,6 +14,9 @@
 
 void serial_init(void)
 {
+	/* Let what the firmware wrote leave before the FIFOs are reset. */
+	for (int i = 0; i < 100000 && !(inb(COM1 + REG_LSR) & 0x40); i++)
+		cpu_relax();
 	outb(COM1 + REG_IER, 0);
 	outb(COM1 + REG_LCR, 0x80); /* DLAB: divisor 1 = 115200 baud */
 	outb(COM1 + REG_DATA, 1);

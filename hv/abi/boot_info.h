@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC   0x544f4f424c45454bull /* "KEELBOOT" */
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2
 
 /* UEFI memory type the loader gives the hypervisor's reserved region
  * (OS-defined range, UEFI 2.x §7.2 AllocatePages). */
@@ -29,6 +29,7 @@
 #define BOOT_MODULE_NAME_LEN 48
 #define BOOT_MAX_MODULES     16
 #define BOOT_VENDOR_LEN      12
+#define BOOT_MAX_CPUS        64
 
 enum boot_log_level {
 	BOOT_LOG_ERROR = 0,
@@ -82,6 +83,13 @@ struct boot_info {
 	char vendor[BOOT_VENDOR_LEN]; /* CPUID 0x40000000 signature, NUL-padded */
 	char startup_module[BOOT_MODULE_NAME_LEN]; /* name of the startup script module, "" if none */
 	uint32_t reserved1;
+
+	/* Processors as the firmware's MP services report them (enabled
+	 * ones, BSP first); cpu_count 0 if the firmware has no MP services.
+	 * The hypervisor prefers the ACPI MADT and falls back to this. */
+	uint32_t cpu_count;
+	uint32_t reserved2;
+	uint32_t apic_ids[BOOT_MAX_CPUS];
 };
 
 _Static_assert(sizeof(struct boot_module) == 64, "boot_module layout");
@@ -92,7 +100,10 @@ _Static_assert(__builtin_offsetof(struct boot_info, memmap_phys) == 96, "boot_in
 _Static_assert(__builtin_offsetof(struct boot_info, module_count) == 120, "boot_info layout");
 _Static_assert(__builtin_offsetof(struct boot_info, modules) == 128, "boot_info layout");
 _Static_assert(__builtin_offsetof(struct boot_info, vendor) == 128 + 64 * BOOT_MAX_MODULES, "boot_info layout");
-_Static_assert(sizeof(struct boot_info) == 128 + 64 * BOOT_MAX_MODULES + 12 + 48 + 4, "boot_info layout");
+_Static_assert(__builtin_offsetof(struct boot_info, cpu_count) == 128 + 64 * BOOT_MAX_MODULES + 12 + 48 + 4,
+	       "boot_info layout");
+_Static_assert(sizeof(struct boot_info) == 128 + 64 * BOOT_MAX_MODULES + 12 + 48 + 4 + 8 + 4 * BOOT_MAX_CPUS,
+	       "boot_info layout");
 
 /* UEFI memory descriptor as the firmware lays it out (UEFI 2.x §7.2). */
 struct boot_memdesc {

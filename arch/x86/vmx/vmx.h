@@ -1,0 +1,37 @@
+/* Intel VT-x backend state (SDM vol. 3 ch. 23-29). */
+#ifndef KEEL_ARCH_X86_VMX_VMX_H
+#define KEEL_ARCH_X86_VMX_VMX_H
+
+#include <stdbool.h>
+
+#include "arch/x86/vmx/vmcs.h"
+#include "hv/vcpu_ops.h"
+
+/* The first members are used by vmx_run.S at fixed offsets. */
+struct vmx_vp {
+	uint64_t launched;      /* VMLAUNCH done on the current VMCS */
+	uint64_t reserved;
+	struct vp vp;
+	uint64_t vmcs_pa;
+	uint64_t msr_bitmap_pa;
+	uint64_t cr0_shadow;    /* CR0/CR4 as the guest believes them */
+	uint64_t cr4_shadow;
+	uint32_t instruction_error; /* last VMfailValid number, 0 if none */
+};
+_Static_assert(__builtin_offsetof(struct vmx_vp, launched) == 0, "vmx_run.S layout");
+_Static_assert(__builtin_offsetof(struct vmx_vp, vp) == 16, "vmx_run.S layout");
+
+static inline struct vmx_vp *to_vmx(struct vp *vp) { return container_of(vp, struct vmx_vp, vp); }
+
+/* vmx_run.S: VMLAUNCH/VMRESUME loop; calls vmx_exit(s) after each exit
+ * and vmx_entry_failed(s) when the entry instruction itself fails. */
+void vmx_vp_loop(struct vmx_vp *s);
+int vmx_exit(struct vmx_vp *s);
+void vmx_entry_failed(struct vmx_vp *s);
+
+const char *vmx_instruction_error_name(uint32_t number);
+
+extern const struct vcpu_ops vmx_vcpu_ops;
+extern const struct pt_format vmx_ept_format;
+
+#endif
