@@ -52,6 +52,8 @@ static const struct pt_format ept_format = {
 	.nx = 0,
 	.table_bits = 7,
 	.leaf_bits = 6ull << 3,
+	.cache_mask = 7ull << 3,
+	.uc_bits = 0,
 	.large = 1ull << 7,
 	.addr_mask = 0x000ffffffffff000ull,
 };
@@ -814,6 +816,32 @@ static void test_ept_encoding(void **state)
 	assert_int_equal(raw_entry(fx, 0x3fe000, 1), 0x00000000401fe037ull);
 }
 
+static void test_ept_uncached(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* PT_UNCACHED: memory type UC (0) instead of WB (6), kept by a split. */
+	assert_int_equal(pt_map(&fx->pt, 0x1000, 0xfee00000, PT_PAGE_SIZE, PT_READ | PT_WRITE | PT_UNCACHED, true), 0);
+	assert_int_equal(raw_entry(fx, 0x1000, 1), 0x00000000fee00003ull);
+	assert_int_equal(pt_map(&fx->pt, 0x400000, 0xc0000000, PT_LARGE_SIZE, PT_RWX | PT_UNCACHED, true), 0);
+	assert_int_equal(raw_entry(fx, 0x400000, 2), 0x00000000c0000087ull);
+	assert_int_equal(pt_unmap(&fx->pt, 0x400000, PT_PAGE_SIZE), 0);
+	assert_int_equal(raw_entry(fx, 0x401000, 1), 0x00000000c0001007ull);
+	/* A later write-back mapping of the same range replaces the type. */
+	assert_int_equal(pt_map(&fx->pt, 0x1000, 0xfee00000, PT_PAGE_SIZE, PT_READ | PT_WRITE, true), 0);
+	assert_int_equal(raw_entry(fx, 0x1000, 1), 0x00000000fee00033ull);
+}
+
+static void test_uncached_is_ignored_without_memory_types(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* NPT/x86 leave caching to the MTRRs: the entry is unchanged. */
+	assert_int_equal(pt_map(&fx->pt, 0x1000, 0x5000, PT_PAGE_SIZE, PT_READ | PT_WRITE | PT_UNCACHED, true), 0);
+	assert_int_equal(pt_map(&fx->pt, 0x2000, 0x5000, PT_PAGE_SIZE, PT_READ | PT_WRITE, true), 0);
+	assert_int_equal(raw_entry(fx, 0x1000, 1), raw_entry(fx, 0x2000, 1));
+}
+
 static void test_ept_execute_only(void **state)
 {
 	struct fixture *fx = *state;
@@ -878,6 +906,9 @@ int main(void)
 		TF(test_npt_encoding, &npt_format),
 		TF(test_ept_encoding, &ept_format),
 		TF(test_ept_execute_only, &ept_format),
+		TF(test_ept_uncached, &ept_format),
+		TF(test_uncached_is_ignored_without_memory_types, &npt_format),
+		TF(test_uncached_is_ignored_without_memory_types, &pt_format_x86_host),
 	};
 	int failed = 0;
 
