@@ -1,6 +1,6 @@
 # Helpers shared by the integration scenarios: source it, do not run it.
 #
-# Environment (run-tests sets the first two):
+# Environment (run-tests sets KEEL_ROOT, KEEL_RUN and, for each run, KEEL_EMU):
 #   KEEL_ROOT  repository root            KEEL_RUN  tools/keel-run
 #   KEEL_ESP   the built ESP (build/esp)  KEEL_EMU  emulator (default qemu-svm)
 #
@@ -44,6 +44,17 @@ boot() {
 	"$KEEL_RUN" --emu "$KEEL_EMU" --transcript "$TRANSCRIPT" "$@" || rc=$?
 	[ "$rc" -eq 0 ] || die "keel-run exited with status $rc"
 	echo "+ keel-run passed"
+}
+
+# on_bochs: true when $KEEL_EMU is one of keel-run's Bochs emulators.
+on_bochs() {
+	case "$KEEL_EMU" in bochs-*) return 0 ;; *) return 1 ;; esac
+}
+
+# per_emu QEMU_VALUE BOCHS_VALUE: print the value for $KEEL_EMU's emulator
+# (e.g. a --timeout: Bochs runs about 5x slower than QEMU TCG).
+per_emu() {
+	if on_bochs; then echo "$2"; else echo "$1"; fi
 }
 
 # The backend name `hv info` should report on $KEEL_EMU (a regex).

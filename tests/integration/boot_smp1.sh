@@ -12,7 +12,7 @@ mem
 version
 help
 CMDS
-boot --smp 1 --script "$SCRIPT" --timeout 180
+boot --smp 1 --script "$SCRIPT" --timeout "$(per_emu 180 400)"
 
 in_order 'Keel loader 0\.1\.0' 'Keel hypervisor 0\.1\.0' 'Keel parent partition 0\.1\.0' '^keel> '
 has "^[[:space:]]*backend: $(expected_backend)([^a-z]|\$)"
