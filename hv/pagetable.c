@@ -216,6 +216,61 @@ bool pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa, unsigned 
 	return false;
 }
 
+static int for_each_in(const struct page_table *pt, uint64_t table_phys, int level, uint64_t base,
+		       int (*fn)(void *, uint64_t, uint64_t, uint64_t, unsigned), void *ctx)
+{
+	const struct pt_format *f = pt->format;
+	const uint64_t *t = table_virt(pt, table_phys);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uint64_t va = base + ((uint64_t)i << (12 + 9 * (level - 1)));
+		int rc;
+
+		if (!is_present(f, t[i]))
+			continue;
+		if (level == 1 || (level == 2 && (t[i] & f->large))) {
+			uint64_t size = level == 1 ? PT_PAGE_SIZE : PT_LARGE_SIZE;
+
+			rc = fn(ctx, va, t[i] & f->addr_mask & ~(size - 1), size, entry_rights(f, t[i]));
+		} else {
+			rc = for_each_in(pt, t[i] & f->addr_mask, level - 1, va, fn, ctx);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int pt_for_each_leaf(const struct page_table *pt,
+		     int (*fn)(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights), void *ctx)
+{
+	return pt->root ? for_each_in(pt, pt->root, LEVELS, 0, fn, ctx) : 0;
+}
+
+bool pt_collapse(struct page_table *pt, uint64_t va)
+{
+	const struct pt_format *f = pt->format;
+	uint64_t *pd = walk_to(pt, va, 2, false);
+	uint64_t *e, *t, first, attributes;
+
+	if (!pd)
+		return false;
+	e = &pd[index_at(va, 2)];
+	if (!is_present(f, *e) || (*e & f->large))
+		return false;
+	t = table_virt(pt, *e & f->addr_mask);
+	first = t[0] & f->addr_mask;
+	attributes = t[0] & ~f->addr_mask;
+	if (!is_present(f, t[0]) || (first & (PT_LARGE_SIZE - 1)) || (attributes & f->large))
+		return false;
+	for (unsigned i = 1; i < PT_ENTRIES; i++)
+		if (t[i] != ((first + i * PT_PAGE_SIZE) | attributes))
+			return false;
+	pt->ops->free_page(pt->ops->ctx, *e & f->addr_mask);
+	*e = first | attributes | f->large;
+	return true;
+}
+
 void pt_destroy(struct page_table *pt)
 {
 	if (pt->root)

@@ -73,6 +73,15 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size, unsig
 int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size);
 /* Translate va: returns true and the physical address + rights if mapped. */
 bool pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa, unsigned *rights);
+/* Call fn for every leaf (va, pa, size, rights) in ascending va order;
+ * fn must not change the table.  Stops early when fn returns nonzero and
+ * returns that value. */
+int pt_for_each_leaf(const struct page_table *pt,
+		     int (*fn)(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights), void *ctx);
+/* If the 2 MiB block holding va is mapped by 512 small leaves that map a
+ * contiguous, aligned range with identical attributes, replace them by one
+ * large leaf and free the table.  Returns true if it collapsed. */
+bool pt_collapse(struct page_table *pt, uint64_t va);
 /* Free every table page (not the mapped memory). */
 void pt_destroy(struct page_table *pt);
 

@@ -842,6 +842,70 @@ static void test_uncached_is_ignored_without_memory_types(void **state)
 	assert_int_equal(raw_entry(fx, 0x1000, 1), raw_entry(fx, 0x2000, 1));
 }
 
+struct leaf_log {
+	unsigned n;
+	uint64_t va[8], pa[8], size[8];
+	unsigned rights[8];
+};
+
+static int log_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights)
+{
+	struct leaf_log *l = ctx;
+
+	if (l->n == 8)
+		return 1;
+	l->va[l->n] = va;
+	l->pa[l->n] = pa;
+	l->size[l->n] = size;
+	l->rights[l->n++] = rights;
+	return 0;
+}
+
+static void test_for_each_leaf(void **state)
+{
+	struct fixture *fx = *state;
+	struct leaf_log log = { 0 };
+
+	assert_int_equal(pt_map(&fx->pt, 0x200000, 0x80000000, PT_LARGE_SIZE, PT_RWX, true), 0);
+	assert_int_equal(pt_map(&fx->pt, 0x1000, 0x5000, PT_PAGE_SIZE, PT_READ, true), 0);
+	assert_int_equal(pt_map(&fx->pt, 0x7f0000000000ull, 0x6000, PT_PAGE_SIZE, PT_READ | PT_WRITE, true), 0);
+	assert_int_equal(pt_for_each_leaf(&fx->pt, log_leaf, &log), 0);
+	assert_int_equal(log.n, 3);
+	assert_int_equal(log.va[0], 0x1000);
+	assert_int_equal(log.pa[0], 0x5000);
+	assert_int_equal(log.size[0], PT_PAGE_SIZE);
+	assert_int_equal(log.rights[0] & PT_RWX, PT_READ);
+	assert_int_equal(log.va[1], 0x200000);
+	assert_int_equal(log.pa[1], 0x80000000);
+	assert_int_equal(log.size[1], PT_LARGE_SIZE);
+	assert_int_equal(log.va[2], 0x7f0000000000ull);
+	assert_int_equal(log.pa[2], 0x6000);
+}
+
+static void test_collapse_after_split(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t large;
+	unsigned tables;
+
+	assert_int_equal(pt_map(&fx->pt, 0x400000, 0x400000, PT_LARGE_SIZE, PT_READ | PT_WRITE, true), 0);
+	large = raw_entry(fx, 0x400000, 2);
+	tables = fx->pool.allocs - fx->pool.frees;
+	/* Give one page away and take it back: the block splits, then merges. */
+	assert_int_equal(pt_unmap(&fx->pt, 0x401000, PT_PAGE_SIZE), 0);
+	assert_false(pt_collapse(&fx->pt, 0x400000));
+	assert_int_equal(pt_map(&fx->pt, 0x401000, 0x9000, PT_PAGE_SIZE, PT_READ | PT_WRITE, false), 0);
+	assert_false(pt_collapse(&fx->pt, 0x400000)); /* not contiguous */
+	assert_int_equal(pt_map(&fx->pt, 0x401000, 0x401000, PT_PAGE_SIZE, PT_READ, false), 0);
+	assert_false(pt_collapse(&fx->pt, 0x400000)); /* other rights */
+	assert_int_equal(pt_map(&fx->pt, 0x401000, 0x401000, PT_PAGE_SIZE, PT_READ | PT_WRITE, false), 0);
+	assert_true(pt_collapse(&fx->pt, 0x400000));
+	assert_int_equal(raw_entry(fx, 0x400000, 2), large);
+	assert_int_equal(fx->pool.allocs - fx->pool.frees, tables);
+	assert_false(pt_collapse(&fx->pt, 0x400000)); /* already large */
+	assert_false(pt_collapse(&fx->pt, 0x40000000)); /* nothing there */
+}
+
 static void test_ept_execute_only(void **state)
 {
 	struct fixture *fx = *state;
@@ -907,6 +971,10 @@ int main(void)
 		TF(test_ept_encoding, &ept_format),
 		TF(test_ept_execute_only, &ept_format),
 		TF(test_ept_uncached, &ept_format),
+		TF(test_for_each_leaf, &pt_format_x86_host),
+		TF(test_for_each_leaf, &ept_format),
+		TF(test_collapse_after_split, &npt_format),
+		TF(test_collapse_after_split, &ept_format),
 		TF(test_uncached_is_ignored_without_memory_types, &npt_format),
 		TF(test_uncached_is_ignored_without_memory_types, &pt_format_x86_host),
 	};
