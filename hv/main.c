@@ -41,7 +41,7 @@ static void take_boot_info(uint64_t phys)
 /* The parent's VP runs here until the parent stops. */
 static __attribute__((noreturn)) void run_parent(void)
 {
-	struct vp *vp = parent_partition.vp;
+	struct vp *vp = parent_partition.vps[0];
 
 	this_pcpu()->current = vp;
 	for (;;)

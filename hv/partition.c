@@ -10,6 +10,12 @@
 #include "hv/vcpu_ops.h"
 
 struct partition parent_partition;
+struct partition *partitions[PARTITION_MAX] = { [PARENT_PARTITION_ID] = &parent_partition };
+
+struct partition *partition_get(uint64_t id)
+{
+	return id > 0 && id < PARTITION_MAX ? partitions[id] : NULL;
+}
 
 /* Layout of the parent's boot area (hv/abi/parent_boot.h). */
 #define AREA_BOOT_PAGE   0x0000
@@ -99,7 +105,7 @@ int parent_create(void)
 		log_err("parent boot area %#lx is unusable", area);
 		return -1;
 	}
-	p->id = 0;
+	p->id = PARENT_PARTITION_ID;
 	p->is_parent = true;
 	if (pt_init(&p->slat, vcpu->slat_format, &hv_pt_ops))
 		return -1;
@@ -132,10 +138,10 @@ int parent_create(void)
 	start.efer = EFER_LME | EFER_LMA | EFER_SCE | (rdmsr(MSR_EFER) & EFER_NXE);
 	start.pat = 0x0007040600070406ull; /* the power-on PAT */
 	start.rdi = boot_page;
-	p->vp = vcpu_vp_create(p, 0, &start);
-	if (!p->vp)
+	p->vps[0] = vcpu_vp_create(p, 0, &start);
+	if (!p->vps[0])
 		goto fail;
-	vcpu_set_slat_root(p->vp, p->slat.root);
+	vcpu_set_slat_root(p->vps[0], p->slat.root);
 	log_info("parent partition: entry %#lx, %lu KiB of RAM, boot page %#lx", start.rip,
 		 partition_ram_bytes() >> 10, boot_page);
 	return 0;

@@ -1,6 +1,8 @@
 /*
- * Partitions.  Issue scope: the parent partition, identity-mapped
- * (GPA == HPA) over all memory the hypervisor does not own.
+ * Partitions.  The parent is identity-mapped (GPA == HPA) over all memory
+ * the hypervisor does not own; children get their memory from the parent
+ * through hypercalls (hv/child.c), which unmaps it from the parent while the
+ * child holds it.  Partition ids follow the TLFS: nonzero, the parent is 1.
  */
 #ifndef KEEL_HV_PARTITION_H
 #define KEEL_HV_PARTITION_H
@@ -12,16 +14,38 @@
 #include "hv/pagetable.h"
 #include "hv/vp.h"
 
+#define PARTITION_MAX     64   /* ids 1..PARTITION_MAX-1 */
+#define PARTITION_MAX_VPS 8
+#define PARENT_PARTITION_ID 1
+
+enum partition_state {
+	PARTITION_CREATED,      /* exists; takes deposits */
+	PARTITION_INITIALIZED,  /* has second-level tables; takes VPs and memory */
+	PARTITION_FINALIZED,    /* being torn down: only deletion is allowed */
+};
+
+/* All fields are changed by hypercalls of the parent, serialised by
+ * partition_lock; (i) fields are fixed after creation. */
 struct partition {
-	uint32_t id;                 /* (i) 0 = parent */
+	uint32_t id;                 /* (i) */
 	bool is_parent;              /* (i) holds management privileges */
+	enum partition_state state;
 	struct page_table slat;      /* second-level tables (NPT/EPT) */
-	struct vp *vp;               /* (i) one VP for now */
+	struct pt_ops slat_ops;      /* (i) children: tables from the deposit pool */
+	struct vp *vps[PARTITION_MAX_VPS];
 	uint64_t guest_os_id;        /* HV_X64_MSR_GUEST_OS_ID */
 	uint64_t hypercall_msr;      /* HV_X64_MSR_HYPERCALL */
+	/* Deposited pages not in use, a list linked through their first word. */
+	uint64_t pool_head;
+	uint64_t pool_free;          /* pages on that list */
+	uint64_t pool_total;         /* pages deposited and not withdrawn */
+	uint64_t mapped_pages;       /* guest pages mapped from the parent */
 };
 
 extern struct partition parent_partition;
+
+/* The partition with this id, or NULL. */
+struct partition *partition_get(uint64_t id);
 
 int parent_create(void);
 /* Host-virtual pointer to [gpa, gpa+size) of p's memory when it is mapped

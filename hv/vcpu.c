@@ -12,7 +12,8 @@ static const struct vcpu_ops *const backends[] = { &svm_vcpu_ops, &vmx_vcpu_ops 
 static bool complete(const struct vcpu_ops *o)
 {
 	return o->name && o->probe && o->enable_cpu && o->slat_format && o->vp_create && o->vp_destroy &&
-	       o->set_slat_root && o->run && o->get_reg && o->set_reg && o->inject_exception &&
+	       o->set_slat_root && o->run && o->get_reg && o->set_reg && o->get_segment && o->set_segment &&
+	       o->inject_exception &&
 	       o->flush_slat && o->guest_msr && o->hypercall_insn &&
 	       o->hypercall_insn_len && o->features;
 }

@@ -38,8 +38,11 @@ struct vcpu_ops {
 	 * vendor-neutral exit and call vp_handle_exit(vp) (hv/exit.h); return
 	 * when it answers false. */
 	void (*run)(struct vp *vp);
+	/* Registers of any VP of this pCPU's partitions, running or not. */
 	uint64_t (*get_reg)(struct vp *vp, enum vp_reg reg);
 	void (*set_reg)(struct vp *vp, enum vp_reg reg, uint64_t value);
+	void (*get_segment)(struct vp *vp, enum vp_seg seg, struct vp_segment *out);
+	void (*set_segment)(struct vp *vp, enum vp_seg seg, const struct vp_segment *in);
 	/* Queue an exception for the next entry. */
 	void (*inject_exception)(struct vp *vp, uint8_t vector, bool has_error, uint32_t error);
 	/* Invalidate translations derived from the VP's second-level tables. */
@@ -70,6 +73,8 @@ static inline void vcpu_set_slat_root(struct vp *vp, uint64_t root) { vcpu->set_
 static inline void vcpu_run(struct vp *vp) { vcpu->run(vp); }
 static inline uint64_t vcpu_get_reg(struct vp *vp, enum vp_reg r) { return vcpu->get_reg(vp, r); }
 static inline void vcpu_set_reg(struct vp *vp, enum vp_reg r, uint64_t v) { vcpu->set_reg(vp, r, v); }
+static inline void vcpu_get_segment(struct vp *vp, enum vp_seg s, struct vp_segment *o) { vcpu->get_segment(vp, s, o); }
+static inline void vcpu_set_segment(struct vp *vp, enum vp_seg s, const struct vp_segment *i) { vcpu->set_segment(vp, s, i); }
 static inline void vcpu_inject_exception(struct vp *vp, uint8_t vec, bool has_err, uint32_t err) { vcpu->inject_exception(vp, vec, has_err, err); }
 static inline void vcpu_flush_slat(struct vp *vp) { vcpu->flush_slat(vp); }
 static inline int vcpu_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *v) { return vcpu->guest_msr(vp, msr, write, v); }

@@ -22,6 +22,20 @@ enum vp_reg {
 	VP_REG_EFER, VP_REG_CS_ATTR, VP_REG_CPL,
 };
 
+/* Segment and descriptor-table registers, in the TLFS
+ * HV_X64_SEGMENT_REGISTER form: attributes are descriptor bits 40-47 in
+ * 0-7 and bits 52-55 (AVL, L, D/B, G) in 12-15; 0 means not usable.  For
+ * GDTR/IDTR only base and limit count. */
+enum vp_seg { VP_SEG_ES, VP_SEG_CS, VP_SEG_SS, VP_SEG_DS, VP_SEG_FS, VP_SEG_GS, VP_SEG_LDTR, VP_SEG_TR,
+	      VP_SEG_GDTR, VP_SEG_IDTR, VP_SEG_COUNT };
+
+struct vp_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint16_t attributes;
+};
+
 struct partition;
 
 struct vp_stats {

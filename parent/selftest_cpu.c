@@ -137,7 +137,7 @@ static void intel_checks(uint8_t *scratch)
 /* TLFS status codes for bad calls. */
 static void hypercall_checks(uint8_t *scratch)
 {
-	check((uint16_t)hvcall(0x7fff, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE,
+	check((uint16_t)hvcall(0x7ffe, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE,
 	      "unknown hypercall: INVALID_HYPERCALL_CODE");
 	check((uint16_t)hvcall(KEEL_HVCALL_NULL | HV_HYPERCALL_FAST | (1ull << 31), 0, 0) ==
 		      HV_STATUS_INVALID_HYPERCALL_INPUT,

@@ -1,8 +1,8 @@
 /*
  * Keel-specific hypercalls.  The TLFS has no call that reports a
  * hypervisor's configuration, so Keel adds these in the style of the TLFS
- * (same control word, same status codes) in the code range 0x8000-0x80ff,
- * which the TLFS does not use.
+ * (same control word, same status codes) in the code range 0x7f00-0x7fff,
+ * which the TLFS does not use (its extended calls start at 0x8001).
  *
  * KEEL_HVCALL_NULL (fast, no input, no output; any partition): returns
  *   HV_STATUS_SUCCESS.  A round trip with no work, for measuring cost.
@@ -16,8 +16,8 @@
 
 #include <stdint.h>
 
-#define KEEL_HVCALL_NULL     0x8000
-#define KEEL_HVCALL_GET_INFO 0x8001
+#define KEEL_HVCALL_NULL     0x7f00
+#define KEEL_HVCALL_GET_INFO 0x7f01
 
 #define KEEL_BACKEND_SVM 1
 #define KEEL_BACKEND_VMX 2

@@ -155,7 +155,7 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 			     SVM_INTERCEPT_SKINIT;
 	v->iopm_base_pa = s->iopm_pa;
 	v->msrpm_base_pa = s->msrpm_pa;
-	v->guest_asid = 1 + p->id;
+	v->guest_asid = p->id; /* nonzero: ASID 0 is the host's */
 	v->tlb_control = SVM_TLB_FLUSH_ALL;
 	v->np_control = 1;
 
@@ -345,6 +345,45 @@ static void svm_set_reg(struct vp *vp, enum vp_reg reg, uint64_t value)
 	}
 }
 
+static struct vmcb_segment *svm_segment(struct vmcb *v, enum vp_seg seg)
+{
+	switch (seg) {
+	case VP_SEG_ES: return &v->es;
+	case VP_SEG_CS: return &v->cs;
+	case VP_SEG_SS: return &v->ss;
+	case VP_SEG_DS: return &v->ds;
+	case VP_SEG_FS: return &v->fs;
+	case VP_SEG_GS: return &v->gs;
+	case VP_SEG_LDTR: return &v->ldtr;
+	case VP_SEG_TR: return &v->tr;
+	case VP_SEG_GDTR: return &v->gdtr;
+	default: return &v->idtr;
+	}
+}
+
+/* The VMCB packs descriptor bits 52-55 into attribute bits 8-11 (APM
+ * §15.5.1); the TLFS form keeps them in 12-15. */
+static void svm_get_segment(struct vp *vp, enum vp_seg seg, struct vp_segment *out)
+{
+	const struct vmcb_segment *s = svm_segment(to_svm(vp)->vmcb, seg);
+
+	*out = (struct vp_segment){ s->base, s->limit, s->selector,
+				    (uint16_t)((s->attrib & 0xff) | ((s->attrib & 0xf00) << 4)) };
+}
+
+static void svm_set_segment(struct vp *vp, enum vp_seg seg, const struct vp_segment *in)
+{
+	struct vmcb *v = to_svm(vp)->vmcb;
+	struct vmcb_segment *s = svm_segment(v, seg);
+
+	s->base = in->base;
+	s->limit = in->limit;
+	s->selector = in->selector;
+	s->attrib = (uint16_t)((in->attributes & 0xff) | ((in->attributes >> 4) & 0xf00));
+	if (seg == VP_SEG_SS)
+		v->cpl = (in->attributes >> 5) & 3; /* CPL is SS.DPL */
+}
+
 static void svm_inject_exception(struct vp *vp, uint8_t vector, bool has_error, uint32_t error)
 {
 	to_svm(vp)->vmcb->eventinj = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID |
@@ -417,6 +456,8 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.run = svm_run,
 	.get_reg = svm_get_reg,
 	.set_reg = svm_set_reg,
+	.get_segment = svm_get_segment,
+	.set_segment = svm_set_segment,
 	.inject_exception = svm_inject_exception,
 	.flush_slat = svm_flush_slat,
 	.guest_msr = svm_guest_msr,

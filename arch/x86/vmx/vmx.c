@@ -51,6 +51,9 @@ static struct {
 	uint32_t revision;
 } caps;
 
+static uint64_t vmcs_enter(struct vmx_vp *s);
+static void vmcs_leave(struct vmx_vp *s, uint64_t prev);
+
 static const char *const instruction_errors[] = {
 	[1] = "VMCALL executed in VMX root operation",
 	[2] = "VMCLEAR with invalid physical address",
@@ -254,6 +257,7 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 {
 	uint64_t self = frame_alloc(&hv_frames);
 	struct vmx_vp *s;
+	uint64_t prev = ~0ull;
 	uint8_t fail;
 	int err = 0;
 
@@ -276,10 +280,10 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(s->vmcs_pa) : "cc", "memory");
 	if (fail)
 		goto fail;
+	__asm__ volatile("vmptrst %0" : "=m"(prev)::"memory");
 	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(s->vmcs_pa) : "cc", "memory");
 	if (fail)
 		goto fail;
-	this_pcpu()->current = &s->vp;
 
 	msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), MSR_FEATURE_CONTROL);
 	for (uint32_t msr = MSR_VMX_FIRST; msr <= MSR_VMX_LAST; msr++)
@@ -299,7 +303,7 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	err |= vmwrite(VMCS_MSR_BITMAP, s->msr_bitmap_pa);
 	err |= vmwrite(VMCS_LINK_POINTER, ~0ull);
 	if (caps.proc2 & VMX_PROC2_VPID)
-		err |= vmwrite(VMCS_VPID, 1 + p->id);
+		err |= vmwrite(VMCS_VPID, p->id); /* nonzero: VPID 0 is the host's */
 	/* CR0/CR4 bits VMX forces are owned by the host: the guest reads the
 	 * shadow and its writes to them exit (SDM §25.3). */
 	err |= vmwrite(VMCS_CR0_MASK, caps.cr0_fixed0 | ~caps.cr0_fixed1);
@@ -336,8 +340,10 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	if (err) {
 		log_err("vmx: VMWRITE failed setting up a VMCS: error %lu (%s)", vmread(VMCS_INSTRUCTION_ERROR),
 			vmx_instruction_error_name((uint32_t)vmread(VMCS_INSTRUCTION_ERROR)));
+		vmcs_leave(s, prev);
 		goto fail;
 	}
+	vmcs_leave(s, prev);
 	return &s->vp;
 fail:
 	if (s->msr_bitmap_pa)
@@ -346,6 +352,27 @@ fail:
 		frame_free(&hv_frames, s->vmcs_pa, 1);
 	frame_free(&hv_frames, self, 1);
 	return NULL;
+}
+
+/*
+ * VMREAD/VMWRITE act on the pCPU's current VMCS.  To reach another VP's
+ * (a child's, from a hypercall of the parent), make it current and put the
+ * previous one back afterwards.
+ */
+static uint64_t vmcs_enter(struct vmx_vp *s)
+{
+	uint64_t prev;
+
+	__asm__ volatile("vmptrst %0" : "=m"(prev)::"memory");
+	if (prev != s->vmcs_pa)
+		__asm__ volatile("vmptrld %0" ::"m"(s->vmcs_pa) : "cc", "memory");
+	return prev;
+}
+
+static void vmcs_leave(struct vmx_vp *s, uint64_t prev)
+{
+	if (prev != s->vmcs_pa && prev != ~0ull)
+		__asm__ volatile("vmptrld %0" ::"m"(prev) : "cc", "memory");
 }
 
 static void vmx_invept(uint64_t eptp)
@@ -362,14 +389,20 @@ static void vmx_set_slat_root(struct vp *vp, uint64_t root)
 {
 	/* Write-back paging structures, 4-level walk (SDM §24.6.11). */
 	uint64_t eptp = root | (3ull << 3) | EPT_MEMTYPE_WB;
+	uint64_t prev = vmcs_enter(to_vmx(vp));
 
 	vmwrite(VMCS_EPT_POINTER, eptp);
+	vmcs_leave(to_vmx(vp), prev);
 	vmx_invept(eptp);
 }
 
 static void vmx_flush_slat(struct vp *vp)
 {
-	vmx_invept(vmread(VMCS_EPT_POINTER));
+	uint64_t prev = vmcs_enter(to_vmx(vp));
+	uint64_t eptp = vmread(VMCS_EPT_POINTER);
+
+	vmcs_leave(to_vmx(vp), prev);
+	vmx_invept(eptp);
 }
 
 void vmx_entry_failed(struct vmx_vp *s)
@@ -504,17 +537,14 @@ int vmx_exit(struct vmx_vp *s)
 static void vmx_run(struct vp *vp)
 {
 	struct vmx_vp *s = to_vmx(vp);
-	struct pcpu *p = this_pcpu();
 
-	if (p->current != vp) {
-		__asm__ volatile("vmptrld %0" ::"m"(s->vmcs_pa) : "cc", "memory");
-		p->current = vp;
-	}
+	vmcs_enter(s); /* stays current while the VP runs */
+	this_pcpu()->current = vp;
 	set_host_state(s);
 	vmx_vp_loop(s);
 }
 
-static uint64_t vmx_get_reg(struct vp *vp, enum vp_reg reg)
+static uint64_t get_reg_current(struct vp *vp, enum vp_reg reg)
 {
 	struct vmx_vp *s = to_vmx(vp);
 
@@ -532,7 +562,7 @@ static uint64_t vmx_get_reg(struct vp *vp, enum vp_reg reg)
 	return 0;
 }
 
-static void vmx_set_reg(struct vp *vp, enum vp_reg reg, uint64_t value)
+static void set_reg_current(struct vp *vp, enum vp_reg reg, uint64_t value)
 {
 	struct vmx_vp *s = to_vmx(vp);
 
@@ -557,12 +587,73 @@ static void vmx_set_reg(struct vp *vp, enum vp_reg reg, uint64_t value)
 	}
 }
 
+static uint64_t vmx_get_reg(struct vp *vp, enum vp_reg reg)
+{
+	uint64_t prev = vmcs_enter(to_vmx(vp));
+	uint64_t v = get_reg_current(vp, reg);
+
+	vmcs_leave(to_vmx(vp), prev);
+	return v;
+}
+
+static void vmx_set_reg(struct vp *vp, enum vp_reg reg, uint64_t value)
+{
+	uint64_t prev = vmcs_enter(to_vmx(vp));
+
+	set_reg_current(vp, reg, value);
+	vmcs_leave(to_vmx(vp), prev);
+}
+
+/* Segment fields: ES..TR at index*2 from each group's base; GDTR/IDTR
+ * have only base and limit.  The TLFS attribute form is the VMX access-
+ * rights form without bit 16 ("unusable"), which stands for 0 here. */
+static void vmx_get_segment(struct vp *vp, enum vp_seg seg, struct vp_segment *out)
+{
+	uint64_t prev = vmcs_enter(to_vmx(vp));
+
+	if (seg == VP_SEG_GDTR || seg == VP_SEG_IDTR) {
+		bool g = seg == VP_SEG_GDTR;
+
+		*out = (struct vp_segment){ vmread(g ? VMCS_GUEST_GDTR_BASE : VMCS_GUEST_IDTR_BASE),
+					    (uint32_t)vmread(g ? VMCS_GUEST_GDTR_LIMIT : VMCS_GUEST_IDTR_LIMIT), 0, 0 };
+	} else {
+		uint32_t ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * seg);
+
+		*out = (struct vp_segment){ vmread(VMCS_GUEST_ES_BASE + 2 * seg),
+					    (uint32_t)vmread(VMCS_GUEST_ES_LIMIT + 2 * seg),
+					    (uint16_t)vmread(VMCS_GUEST_ES_SEL + 2 * seg),
+					    (uint16_t)((ar & (1u << 16)) ? 0 : ar) };
+	}
+	vmcs_leave(to_vmx(vp), prev);
+}
+
+static void vmx_set_segment(struct vp *vp, enum vp_seg seg, const struct vp_segment *in)
+{
+	uint64_t prev = vmcs_enter(to_vmx(vp));
+
+	if (seg == VP_SEG_GDTR || seg == VP_SEG_IDTR) {
+		bool g = seg == VP_SEG_GDTR;
+
+		vmwrite(g ? VMCS_GUEST_GDTR_BASE : VMCS_GUEST_IDTR_BASE, in->base);
+		vmwrite(g ? VMCS_GUEST_GDTR_LIMIT : VMCS_GUEST_IDTR_LIMIT, in->limit);
+	} else {
+		vmwrite(VMCS_GUEST_ES_BASE + 2 * seg, in->base);
+		vmwrite(VMCS_GUEST_ES_LIMIT + 2 * seg, in->limit);
+		vmwrite(VMCS_GUEST_ES_SEL + 2 * seg, in->selector);
+		vmwrite(VMCS_GUEST_ES_AR + 2 * seg, in->attributes ? in->attributes : 1u << 16);
+	}
+	vmcs_leave(to_vmx(vp), prev);
+}
+
 static void vmx_inject_exception(struct vp *vp, uint8_t vector, bool has_error, uint32_t error)
 {
+	uint64_t prev = vmcs_enter(to_vmx(vp));
+
 	vmwrite(VMCS_ENTRY_INTR_INFO,
 		vector | VMX_INTR_TYPE_EXCEPTION | VMX_INTR_VALID | (has_error ? VMX_INTR_ERROR_VALID : 0));
 	if (has_error)
 		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error);
+	vmcs_leave(to_vmx(vp), prev);
 }
 
 static int vmx_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
@@ -610,6 +701,8 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.run = vmx_run,
 	.get_reg = vmx_get_reg,
 	.set_reg = vmx_set_reg,
+	.get_segment = vmx_get_segment,
+	.set_segment = vmx_set_segment,
 	.inject_exception = vmx_inject_exception,
 	.flush_slat = vmx_flush_slat,
 	.guest_msr = vmx_guest_msr,
