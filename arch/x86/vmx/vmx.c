@@ -363,6 +363,8 @@ static uint64_t vmcs_enter(struct vmx_vp *s)
 {
 	uint64_t prev;
 
+	if (this_pcpu()->current == &s->vp)
+		return s->vmcs_pa; /* the running VP's VMCS is current */
 	__asm__ volatile("vmptrst %0" : "=m"(prev)::"memory");
 	if (prev != s->vmcs_pa)
 		__asm__ volatile("vmptrld %0" ::"m"(s->vmcs_pa) : "cc", "memory");
