@@ -30,6 +30,8 @@ static inline const struct boot_memdesc *memmap_entry(const struct boot_info *bi
 	return (const struct boot_memdesc *)(bi->memmap_phys + (uint64_t)i * bi->memmap_desc_size);
 }
 bool memtype_is_ram(uint32_t type);
+/* True if the page at phys is RAM outside the hypervisor's region. */
+bool hv_ram_page(uint64_t phys);
 
 void mem_init(void);
 struct acpi_info;

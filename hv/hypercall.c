@@ -10,6 +10,7 @@
 #include "hv/abi/version.h"
 #include "hv/exit.h"
 #include "hv/hv.h"
+#include "hv/hypercall_partition.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
 #include "hv/vcpu_ops.h"
@@ -46,6 +47,7 @@ void hypercall_exit(struct vp *vp)
 {
 	struct partition *p = vp->partition;
 	uint64_t control = vp->gpr[GPR_RCX];
+	uint32_t done = 0;
 	uint16_t status;
 
 	vp->stats.hypercalls++;
@@ -66,11 +68,12 @@ void hypercall_exit(struct vp *vp)
 			status = get_info(vp, control);
 			break;
 		default:
-			status = HV_STATUS_INVALID_HYPERCALL_CODE;
+			if (!hypercall_partition(vp, HV_HYPERCALL_CODE(control), control, &status, &done))
+				status = HV_STATUS_INVALID_HYPERCALL_CODE;
 			break;
 		}
 	}
-	vp->gpr[GPR_RAX] = HV_HYPERCALL_RESULT(status, 0);
+	vp->gpr[GPR_RAX] = HV_HYPERCALL_RESULT(status, done);
 	if (vp_skip_instruction(vp))
 		partition_crash(p, "cannot decode the hypercall instruction");
 }

@@ -35,6 +35,32 @@ bool memtype_is_ram(uint32_t type)
 	}
 }
 
+bool hv_ram_page(uint64_t phys)
+{
+	if (hv_owns(phys, 4096))
+		return false;
+	for (uint32_t i = 0; i < hv_boot.memmap_entries; i++) {
+		const struct boot_memdesc *d = memmap_entry(&hv_boot, i);
+
+		if (memtype_is_ram(d->type) && phys >= d->phys_start && phys + 4096 <= d->phys_start + d->pages * 4096)
+			return true;
+	}
+	return false;
+}
+
+/* The loader left the memory map in memory the parent owns: keep a copy. */
+static void keep_memmap(void)
+{
+	uint64_t bytes = (uint64_t)hv_boot.memmap_entries * hv_boot.memmap_desc_size;
+	uint64_t pages = (bytes + 4095) / 4096;
+	uint64_t copy = frame_alloc_contig(&hv_frames, pages, 1);
+
+	if (!copy)
+		panic("no memory for the memory map");
+	memcpy((void *)copy, (const void *)hv_boot.memmap_phys, bytes);
+	hv_boot.memmap_phys = copy;
+}
+
 static void *identity(uint64_t phys) { return (void *)phys; }
 static uint64_t identity_back(const void *v) { return (uint64_t)v; }
 
@@ -63,6 +89,7 @@ void mem_init(void)
 		       hv_boot.memmap_desc_size, hv_boot.hv_phys_base, hv_boot.hv_image_size, identity,
 		       identity_back))
 		panic("no hypervisor memory in the UEFI map");
+	keep_memmap();
 	for (uint32_t i = 0; i < hv_boot.memmap_entries; i++) {
 		const struct boot_memdesc *d = memmap_entry(&hv_boot, i);
 		uint64_t end = d->phys_start + d->pages * 4096;

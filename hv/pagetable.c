@@ -15,6 +15,7 @@ const struct pt_format pt_format_x86_host = {
 	.table_bits = (1ull << 0) | (1ull << 1),
 	.leaf_bits = 0,
 	.large = 1ull << 7,
+	.hw_bits = (1ull << 5) | (1ull << 6),
 	.addr_mask = 0x000ffffffffff000ull,
 };
 
@@ -81,7 +82,7 @@ static int split_large(struct page_table *pt, uint64_t *entry)
 	uint64_t old = *entry;
 	uint64_t table = pt->ops->alloc_page(pt->ops->ctx);
 	uint64_t base = old & f->addr_mask & ~(PT_LARGE_SIZE - 1);
-	uint64_t attributes = old & ~f->addr_mask & ~f->large; /* rights and memory type */
+	uint64_t attributes = old & ~f->addr_mask & ~f->large & ~f->hw_bits; /* rights, memory type */
 	uint64_t *t;
 
 	if (!table)
@@ -260,11 +261,12 @@ bool pt_collapse(struct page_table *pt, uint64_t va)
 		return false;
 	t = table_virt(pt, *e & f->addr_mask);
 	first = t[0] & f->addr_mask;
-	attributes = t[0] & ~f->addr_mask;
+	attributes = t[0] & ~f->addr_mask & ~f->hw_bits;
 	if (!is_present(f, t[0]) || (first & (PT_LARGE_SIZE - 1)) || (attributes & f->large))
 		return false;
+	/* Accessed/dirty bits the CPU set do not keep pages apart. */
 	for (unsigned i = 1; i < PT_ENTRIES; i++)
-		if (t[i] != ((first + i * PT_PAGE_SIZE) | attributes))
+		if ((t[i] & ~f->hw_bits) != ((first + i * PT_PAGE_SIZE) | attributes))
 			return false;
 	pt->ops->free_page(pt->ops->ctx, *e & f->addr_mask);
 	*e = first | attributes | f->large;

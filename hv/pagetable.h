@@ -45,6 +45,7 @@ struct pt_format {
 	uint64_t cache_mask; /* memory-type bits of a leaf (0: none) */
 	uint64_t uc_bits;    /* their value for PT_UNCACHED */
 	uint64_t large;      /* page-size bit in a level-2 entry */
+	uint64_t hw_bits;    /* bits the CPU sets on its own (accessed/dirty) */
 	uint64_t addr_mask;  /* physical-address bits of an entry */
 };
 

@@ -125,6 +125,11 @@ int parent_create(void)
 	}
 	if (pt_unmap(&p->slat, hv_boot.hv_phys_base, hv_boot.hv_phys_size))
 		goto fail;
+	/* Adjacent RAM ranges of the map leave 2 MiB blocks split in 4 KiB
+	 * pages; merge them now, as giving pages to children and taking them
+	 * back does later, so the map's shape does not drift. */
+	for (uint64_t block = 0; block < top; block += PT_LARGE_SIZE)
+		pt_collapse(&p->slat, block);
 
 	boot_page = fill_boot_page(area);
 	if (!boot_page)
@@ -152,8 +157,13 @@ fail:
 
 uint64_t partition_ram_bytes(void)
 {
+	extern struct partition *partitions[PARTITION_MAX];
 	uint64_t total = 0;
 
+	/* Less what children hold: deposits and mapped guest memory. */
+	for (uint32_t i = PARENT_PARTITION_ID + 1; i < PARTITION_MAX; i++)
+		if (partitions[i])
+			total -= (partitions[i]->pool_total + partitions[i]->mapped_pages) * 4096;
 	for (uint32_t i = 0; i < hv_boot.memmap_entries; i++) {
 		const struct boot_memdesc *d = memmap_entry(&hv_boot, i);
 
@@ -173,6 +183,13 @@ void partition_gpa_fault(struct vp *vp)
 	vp->stats.gpa_faults++;
 	if (hv_owns(gpa & ~0xfffull, 4096)) {
 		log_warn("partition %u: access to hypervisor memory at %#lx (rip %#lx) refused: #GP injected",
+			 p->id, gpa, vp->rip);
+		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
+		return;
+	}
+	if (hv_ram_page(gpa & ~0xfffull)) {
+		/* RAM missing from the parent's map belongs to a child now. */
+		log_warn("partition %u: access to a child's memory at %#lx (rip %#lx) refused: #GP injected",
 			 p->id, gpa, vp->rip);
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
 		return;

@@ -56,7 +56,8 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool 
 void partition_crash(struct partition *p, const char *why);
 /* A second-level fault of vp (exit.gpa_fault). */
 void partition_gpa_fault(struct vp *vp);
-/* RAM the parent owns: every RAM range of the map outside the hypervisor. */
+/* RAM the parent owns: every RAM range of the map outside the hypervisor,
+ * less what children hold. */
 uint64_t partition_ram_bytes(void);
 
 #endif

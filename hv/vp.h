@@ -6,6 +6,7 @@
 #ifndef KEEL_HV_VP_H
 #define KEEL_HV_VP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hv/vm_exit.h"
@@ -56,6 +57,7 @@ struct vp {
 	uint64_t rip;
 	struct partition *partition; /* (i) set at creation */
 	uint32_t index;              /* (i) VP index within the partition */
+	bool suspended;              /* HvRegisterExplicitSuspend */
 	struct vm_exit exit;         /* last exit, owned by the running pCPU */
 	struct vp_stats stats;
 };

@@ -180,6 +180,13 @@ static void cmd_selftest_isolation(int argc, char **argv)
 }
 
 void selftest_cpu(void);
+void selftest_partitions(void);
+
+static void cmd_selftest_partitions(int argc, char **argv)
+{
+	if (require_hv())
+		selftest_partitions();
+}
 
 static void cmd_selftest_cpu(int argc, char **argv)
 {
@@ -202,6 +209,9 @@ const struct cli_command cli_commands[] = {
 	  cmd_selftest_isolation },
 	{ "selftest", "cpu", "selftest cpu", "check the CPUID, MSR, instruction and hypercall policy",
 	  cmd_selftest_cpu },
+	{ "selftest", "partitions", "selftest partitions",
+	  "child-partition management: refusals, memory ownership, 100 create/delete cycles",
+	  cmd_selftest_partitions },
 	{ "poweroff", NULL, "poweroff", "power the machine off", cmd_poweroff },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# One CPU: banners, hypervisor facts, the isolation and CPU-policy
-# self-tests, exit costs, memory, version and help, all in one boot.
+# One CPU: banners, hypervisor facts, the isolation, CPU-policy and
+# partition-management self-tests, exit costs, memory, version and help, all in one boot.
 . "$(dirname "$0")/_lib.sh"
 
 cat > "$SCRIPT" <<'CMDS'
 hv info
 selftest isolation
 selftest cpu
+selftest partitions
 bench exits
 mem
 version
@@ -21,6 +22,8 @@ positive hv_memory_kib
 positive parent_memory_kib
 has 'isolation: PASS'
 has 'cpu policy: PASS'
+has 'partitions: PASS'
+has 'partitions: 100 create/map/delete cycles; hv free [0-9]+ KiB and parent [0-9]+ KiB unchanged'
 has 'cpuid_exit: [0-9]+ ticks'
 has 'hypercall_exit: [0-9]+ ticks'
 has 'Keel 0\.1\.0'

@@ -38,6 +38,7 @@ static const struct pt_format npt_format = {
 	.table_bits = (1ull << 0) | (1ull << 1) | (1ull << 2),
 	.leaf_bits = 1ull << 2,
 	.large = 1ull << 7,
+	.hw_bits = (1ull << 5) | (1ull << 6),
 	.addr_mask = 0x000ffffffffff000ull,
 };
 
@@ -55,6 +56,7 @@ static const struct pt_format ept_format = {
 	.cache_mask = 7ull << 3,
 	.uc_bits = 0,
 	.large = 1ull << 7,
+	.hw_bits = (1ull << 8) | (1ull << 9),
 	.addr_mask = 0x000ffffffffff000ull,
 };
 
@@ -906,6 +908,30 @@ static void test_collapse_after_split(void **state)
 	assert_false(pt_collapse(&fx->pt, 0x40000000)); /* nothing there */
 }
 
+/* Set bits in the level-1 entry for va, as the CPU sets accessed/dirty. */
+static void touch_entry(struct fixture *fx, uint64_t va, uint64_t bits)
+{
+	const struct pt_format *f = fx->f;
+	uint64_t table = fx->pt.root;
+
+	for (int l = 4; l > 1; l--)
+		table = ((uint64_t *)pool_virt(&fx->pool, table))[index_at(va, l)] & f->addr_mask;
+	((uint64_t *)pool_virt(&fx->pool, table))[index_at(va, 1)] |= bits;
+}
+
+static void test_collapse_ignores_accessed_dirty(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(pt_map(&fx->pt, 0x400000, 0x400000, PT_LARGE_SIZE, PT_READ | PT_WRITE, true), 0);
+	assert_int_equal(pt_unmap(&fx->pt, 0x402000, PT_PAGE_SIZE), 0);
+	touch_entry(fx, 0x400000, fx->f->hw_bits);
+	touch_entry(fx, 0x5ff000, fx->f->hw_bits);
+	assert_int_equal(pt_map(&fx->pt, 0x402000, 0x402000, PT_PAGE_SIZE, PT_READ | PT_WRITE, false), 0);
+	assert_true(pt_collapse(&fx->pt, 0x400000));
+	expect_mapped(fx, 0x5ff000, 0x5ff000, PT_READ | PT_WRITE);
+}
+
 static void test_ept_execute_only(void **state)
 {
 	struct fixture *fx = *state;
@@ -975,6 +1001,7 @@ int main(void)
 		TF(test_for_each_leaf, &ept_format),
 		TF(test_collapse_after_split, &npt_format),
 		TF(test_collapse_after_split, &ept_format),
+		TF(test_collapse_ignores_accessed_dirty, &npt_format),
 		TF(test_uncached_is_ignored_without_memory_types, &npt_format),
 		TF(test_uncached_is_ignored_without_memory_types, &pt_format_x86_host),
 	};

@@ -440,6 +440,7 @@ const struct pt_format svm_npt_format = {
 	.table_bits = (1ull << 0) | (1ull << 1) | (1ull << 2),
 	.leaf_bits = 1ull << 2,
 	.large = 1ull << 7,
+	.hw_bits = (1ull << 5) | (1ull << 6), /* accessed, dirty */
 	.addr_mask = 0x000ffffffffff000ull,
 };
 

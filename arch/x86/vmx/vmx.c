@@ -687,6 +687,7 @@ const struct pt_format vmx_ept_format = {
 	.cache_mask = 7ull << 3,
 	.uc_bits = 0,
 	.large = 1ull << 7,
+	.hw_bits = (1ull << 8) | (1ull << 9), /* accessed, dirty (if enabled in the EPTP) */
 	.addr_mask = 0x000ffffffffff000ull,
 };
 

@@ -1,0 +1,254 @@
+/* Child partitions; contract in child.h. */
+#include "hv/child.h"
+
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "hv/abi/tlfs.h"
+#include "hv/abi/tlfs_partition.h"
+#include "hv/hv.h"
+#include "hv/log.h"
+#include "hv/vcpu_ops.h"
+
+#define PAGE 4096ull
+
+extern struct partition *partitions[PARTITION_MAX];
+
+/* Guest-physical space a child may use: 39 bits, 512 GiB. */
+#define CHILD_GPA_LIMIT (1ull << 39)
+
+/* ---- the parent's side of a page move ---- */
+
+/* The parent's page at pfn, if the parent holds it as RAM: its HPA. */
+static int parent_take(uint64_t pfn, uint64_t *hpa)
+{
+	struct partition *parent = &parent_partition;
+	uint64_t gpa = pfn * PAGE, pa;
+	unsigned rights;
+
+	if (pfn >= (1ull << 40) || hv_owns(gpa, PAGE) || gpa + PAGE > hv_ram_top)
+		return -1;
+	if (!pt_lookup(&parent->slat, gpa, &pa, &rights) || (rights & PT_RWX) != PT_RWX || !hv_ram_page(pa))
+		return -1;
+	if (pt_unmap(&parent->slat, gpa, PAGE))
+		return -1;
+	vcpu_flush_slat(parent->vps[0]);
+	*hpa = pa;
+	return 0;
+}
+
+/* Give a page back to the parent, identity-mapped, and merge its 2 MiB
+ * block again when it is whole. */
+static void parent_return(uint64_t hpa)
+{
+	struct partition *parent = &parent_partition;
+
+	memset(phys_to_virt(hpa), 0, PAGE); /* nothing of the child leaks back */
+	if (pt_map(&parent->slat, hpa, hpa, PAGE, PT_RWX, false))
+		panic("cannot give page %#lx back to the parent", hpa);
+	pt_collapse(&parent->slat, hpa);
+	vcpu_flush_slat(parent->vps[0]);
+}
+
+/* ---- the deposit pool: second-level tables of the child come from it ---- */
+
+static uint64_t pool_alloc(void *ctx)
+{
+	struct partition *p = ctx;
+	uint64_t page = p->pool_head;
+
+	if (!page)
+		return 0;
+	p->pool_head = *(uint64_t *)phys_to_virt(page);
+	p->pool_free--;
+	memset(phys_to_virt(page), 0, PAGE);
+	return page;
+}
+
+static void pool_free(void *ctx, uint64_t page)
+{
+	struct partition *p = ctx;
+
+	*(uint64_t *)phys_to_virt(page) = p->pool_head;
+	p->pool_head = page;
+	p->pool_free++;
+}
+
+static void *pool_virt(void *ctx, uint64_t phys) { return phys_to_virt(phys); }
+
+/* ---- lifecycle ---- */
+
+uint16_t child_create(uint64_t *id)
+{
+	uint64_t page;
+	struct partition *p;
+
+	for (uint32_t i = PARENT_PARTITION_ID + 1; i < PARTITION_MAX; i++) {
+		if (partitions[i])
+			continue;
+		page = frame_alloc(&hv_frames);
+		if (!page)
+			return HV_STATUS_INSUFFICIENT_MEMORY;
+		_Static_assert(sizeof(struct partition) <= PAGE, "partition fits a frame");
+		p = phys_to_virt(page);
+		p->id = i;
+		p->state = PARTITION_CREATED;
+		p->slat_ops = (struct pt_ops){ pool_alloc, pool_free, pool_virt, p };
+		partitions[i] = p;
+		*id = i;
+		return HV_STATUS_SUCCESS;
+	}
+	return HV_STATUS_INSUFFICIENT_MEMORY;
+}
+
+uint16_t child_initialize(struct partition *p)
+{
+	if (p->state != PARTITION_CREATED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (pt_init(&p->slat, vcpu->slat_format, &p->slat_ops))
+		return HV_STATUS_INSUFFICIENT_MEMORY; /* deposit, then retry */
+	p->state = PARTITION_INITIALIZED;
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t child_finalize(struct partition *p)
+{
+	for (uint32_t i = 0; i < PARTITION_MAX_VPS; i++)
+		if (p->vps[i])
+			child_delete_vp(p, i);
+	p->state = PARTITION_FINALIZED;
+	return HV_STATUS_SUCCESS;
+}
+
+static int return_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights)
+{
+	for (uint64_t off = 0; off < size; off += PAGE)
+		parent_return(pa + off);
+	return 0;
+}
+
+uint16_t child_delete(struct partition *p)
+{
+	uint64_t page;
+
+	if (p->state != PARTITION_FINALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (p->slat.root) {
+		pt_for_each_leaf(&p->slat, return_leaf, NULL);
+		pt_destroy(&p->slat); /* table pages go to the pool */
+	}
+	while ((page = pool_alloc(p)))
+		parent_return(page);
+	partitions[p->id] = NULL;
+	frame_free(&hv_frames, (uint64_t)p, 1);
+	return HV_STATUS_SUCCESS;
+}
+
+/* ---- memory ---- */
+
+uint16_t child_deposit(struct partition *p, uint64_t parent_pfn)
+{
+	uint64_t hpa;
+
+	if (p->state == PARTITION_FINALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (parent_take(parent_pfn, &hpa))
+		return HV_STATUS_INVALID_PARAMETER;
+	pool_free(p, hpa);
+	p->pool_total++;
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t child_withdraw(struct partition *p, uint64_t *parent_pfn)
+{
+	uint64_t page = pool_alloc(p);
+
+	if (!page)
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	p->pool_total--;
+	parent_return(page);
+	*parent_pfn = page / PAGE;
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t child_map(struct partition *p, uint64_t target_pfn, uint64_t parent_pfn, uint32_t flags)
+{
+	uint64_t gpa = target_pfn * PAGE, hpa, old;
+	unsigned rights = 0, old_rights;
+
+	if (p->state != PARTITION_INITIALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (target_pfn >= CHILD_GPA_LIMIT / PAGE || (flags & ~(HV_MAP_GPA_PERMISSIONS_MASK | HV_MAP_GPA_NOT_CACHED)))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (flags & HV_MAP_GPA_READABLE)
+		rights |= PT_READ;
+	if (flags & HV_MAP_GPA_WRITABLE)
+		rights |= PT_WRITE;
+	if (flags & HV_MAP_GPA_EXECUTABLE)
+		rights |= PT_EXEC;
+	if (!(rights & PT_READ))
+		return HV_STATUS_INVALID_PARAMETER; /* NPT cannot express no-read */
+	if (flags & HV_MAP_GPA_NOT_CACHED)
+		rights |= PT_UNCACHED;
+	if (pt_lookup(&p->slat, gpa, &old, &old_rights))
+		return HV_STATUS_INVALID_PARAMETER; /* unmap first */
+	if (parent_take(parent_pfn, &hpa))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (pt_map(&p->slat, gpa, hpa, PAGE, rights, false)) {
+		parent_return(hpa);
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
+	p->mapped_pages++;
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t child_unmap(struct partition *p, uint64_t target_pfn)
+{
+	uint64_t gpa = target_pfn * PAGE, hpa;
+	unsigned rights;
+
+	if (p->state != PARTITION_INITIALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (target_pfn >= CHILD_GPA_LIMIT / PAGE || !pt_lookup(&p->slat, gpa, &hpa, &rights))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (pt_unmap(&p->slat, gpa, PAGE))
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	for (uint32_t i = 0; i < PARTITION_MAX_VPS; i++)
+		if (p->vps[i])
+			vcpu_flush_slat(p->vps[i]);
+	p->mapped_pages--;
+	parent_return(hpa & ~(PAGE - 1));
+	return HV_STATUS_SUCCESS;
+}
+
+/* ---- virtual processors ---- */
+
+uint16_t child_create_vp(struct partition *p, uint32_t index)
+{
+	/* A VP starts in the architectural reset state's long-mode cousin:
+	 * nothing runs until the parent sets its registers. */
+	struct vp_start start = { .rflags = 2, .cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG, .cr4 = CR4_PAE,
+				  .efer = EFER_LME | EFER_LMA, .pat = 0x0007040600070406ull };
+
+	if (p->state != PARTITION_INITIALIZED)
+		return HV_STATUS_INVALID_PARTITION_STATE;
+	if (index >= PARTITION_MAX_VPS)
+		return HV_STATUS_INVALID_VP_INDEX;
+	if (p->vps[index])
+		return HV_STATUS_INVALID_PARAMETER;
+	p->vps[index] = vcpu_vp_create(p, index, &start);
+	if (!p->vps[index])
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	p->vps[index]->suspended = true; /* until the parent clears ExplicitSuspend */
+	vcpu_set_slat_root(p->vps[index], p->slat.root);
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t child_delete_vp(struct partition *p, uint32_t index)
+{
+	if (index >= PARTITION_MAX_VPS || !p->vps[index])
+		return HV_STATUS_INVALID_VP_INDEX;
+	vcpu_vp_destroy(p->vps[index]);
+	p->vps[index] = NULL;
+	return HV_STATUS_SUCCESS;
+}

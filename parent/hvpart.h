@@ -1,0 +1,29 @@
+/*
+ * The parent's calls into the hypervisor's partition management (TLFS
+ * hypercalls, hv/abi/tlfs_partition.h).  Each returns the TLFS status;
+ * rep calls are driven to completion or to the first failing element.
+ */
+#ifndef KEEL_PARENT_HVPART_H
+#define KEEL_PARENT_HVPART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/abi/tlfs_partition.h"
+
+uint16_t hv_create_partition(uint64_t *id);
+uint16_t hv_partition_op(uint16_t code, uint64_t id); /* initialize, finalize, delete */
+uint16_t hv_deposit(uint64_t id, const uint64_t *pfns, size_t n, size_t *done);
+uint16_t hv_withdraw(uint64_t id, uint64_t *pfns, size_t n, size_t *done);
+uint16_t hv_memory_balance(uint64_t id, uint64_t *available, uint64_t *in_use);
+uint16_t hv_map_gpa(uint64_t id, uint64_t target_pfn, const uint64_t *pfns, size_t n, uint32_t flags, size_t *done);
+uint16_t hv_unmap_gpa(uint64_t id, uint64_t target_pfn, size_t n, size_t *done);
+uint16_t hv_create_vp(uint64_t id, uint32_t index);
+uint16_t hv_delete_vp(uint64_t id, uint32_t index);
+uint16_t hv_set_registers(uint64_t id, uint32_t vp, const uint32_t *names, const union hv_register_value *values,
+			  size_t n);
+uint16_t hv_get_registers(uint64_t id, uint32_t vp, const uint32_t *names, union hv_register_value *values,
+			  size_t n);
+const char *hv_status_name(uint16_t status);
+
+#endif
