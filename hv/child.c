@@ -8,6 +8,7 @@
 #include "hv/abi/tlfs_partition.h"
 #include "hv/hv.h"
 #include "hv/log.h"
+#include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
 #define PAGE 4096ull
@@ -114,8 +115,8 @@ uint16_t child_initialize(struct partition *p)
 uint16_t child_finalize(struct partition *p)
 {
 	for (uint32_t i = 0; i < PARTITION_MAX_VPS; i++)
-		if (p->vps[i])
-			child_delete_vp(p, i);
+		if (p->vps[i] && child_delete_vp(p, i))
+			return HV_STATUS_INVALID_VP_STATE;
 	p->state = PARTITION_FINALIZED;
 	return HV_STATUS_SUCCESS;
 }
@@ -248,6 +249,8 @@ uint16_t child_delete_vp(struct partition *p, uint32_t index)
 {
 	if (index >= PARTITION_MAX_VPS || !p->vps[index])
 		return HV_STATUS_INVALID_VP_INDEX;
+	if (run_stop(p->vps[index]))
+		return HV_STATUS_INVALID_VP_STATE; /* still on its CPU: keep it */
 	vcpu_vp_destroy(p->vps[index]);
 	p->vps[index] = NULL;
 	return HV_STATUS_SUCCESS;

@@ -3,7 +3,9 @@
 
 #include "arch/x86/cpu.h"
 #include "hv/log.h"
+#include "hv/pcpu.h"
 #include "hv/partition.h"
+#include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
 bool vp_handle_exit(struct vp *vp)
@@ -30,21 +32,32 @@ bool vp_handle_exit(struct vp *vp)
 		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);
 		break;
 	case VM_EXIT_EXTERNAL_INTR:
+		return run_after_interrupt(vp);
+	case VM_EXIT_SLICE_END:
+		this_pcpu()->preempt = 1;
+		return run_after_interrupt(vp);
 	case VM_EXIT_NONE:
+		break;
+	case VM_EXIT_HLT:
+		if (!vp->partition->is_parent)
+			return run_halt(vp);
+		partition_crash(vp->partition, "unexpected HLT exit");
 		break;
 	case VM_EXIT_SHUTDOWN:
 		partition_crash(vp->partition, "triple fault (shutdown)");
-		break;
+		return false;
 	case VM_EXIT_ENTRY_FAILED:
 		partition_crash(vp->partition, "the CPU refused the guest state on entry");
-		break;
+		return false;
 	case VM_EXIT_IO:
-	case VM_EXIT_HLT:
+		/* Intercept forwarding to the parent is not there yet. */
+		partition_crash(vp->partition, "port I/O (intercepts are not forwarded to the parent yet)");
+		return false;
 	case VM_EXIT_UNHANDLED:
 		log_err("partition %u: unexpected exit %#x at rip %#lx", vp->partition->id, e->hw_code,
 			vp->rip);
 		partition_crash(vp->partition, "unexpected exit");
-		break;
+		return false;
 	}
-	return true;
+	return !(vp->partition->crash_reason && !vp->partition->is_parent);
 }

@@ -13,6 +13,7 @@
 #include "hv/hypercall_partition.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
+#include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
 static uint16_t get_info(struct vp *vp, uint64_t control)
@@ -43,6 +44,38 @@ static uint16_t get_info(struct vp *vp, uint64_t control)
 	return HV_STATUS_SUCCESS;
 }
 
+static uint16_t get_vp_state(struct vp *vp, uint64_t control)
+{
+	struct keel_vp_state_input in;
+	struct keel_vp_state out = { 0 };
+	const void *src;
+	void *dst;
+	struct partition *p;
+	struct vp *t;
+
+	if (!vp->partition->is_parent)
+		return HV_STATUS_ACCESS_DENIED;
+	if ((control & HV_HYPERCALL_FAST) || (vp->gpr[GPR_RDX] & 7) || (vp->gpr[GPR_R8] & 7))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	src = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_RDX], sizeof(in), false);
+	dst = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_R8], sizeof(out), true);
+	if (!src || !dst)
+		return HV_STATUS_INVALID_PARAMETER;
+	memcpy(&in, src, sizeof(in));
+	p = partition_get(in.partition_id);
+	if (!p || p->is_parent)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in.vp_index >= PARTITION_MAX_VPS || !(t = p->vps[in.vp_index]))
+		return HV_STATUS_INVALID_VP_INDEX;
+	out.state = t->run_state; /* enum vp_run_state matches KEEL_VP_* */
+	out.pcpu = t->host ? t->host->index : 0;
+	out.exits = t->stats.exits;
+	if (t->run_state == VP_CRASHED && p->crash_reason)
+		strncpy(out.reason, p->crash_reason, sizeof(out.reason) - 1);
+	memcpy(dst, &out, sizeof(out));
+	return HV_STATUS_SUCCESS;
+}
+
 void hypercall_exit(struct vp *vp)
 {
 	struct partition *p = vp->partition;
@@ -66,6 +99,9 @@ void hypercall_exit(struct vp *vp)
 			break;
 		case KEEL_HVCALL_GET_INFO:
 			status = get_info(vp, control);
+			break;
+		case KEEL_HVCALL_GET_VP_STATE:
+			status = get_vp_state(vp, control);
 			break;
 		default:
 			if (!hypercall_partition(vp, HV_HYPERCALL_CODE(control), control, &status, &done))

@@ -14,6 +14,7 @@
 #include "hv/abi/tlfs_partition.h"
 #include "hv/child.h"
 #include "hv/partition.h"
+#include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
 static uint8_t input[HV_PAGE_SIZE] __attribute__((aligned(8)));
@@ -119,7 +120,18 @@ static uint16_t set_register(struct vp *vp, uint32_t name, const union hv_regist
 		case HV_X64_REGISTER_CR3: vcpu_set_reg(vp, VP_REG_CR3, v->reg64); break;
 		case HV_X64_REGISTER_CR4: vcpu_set_reg(vp, VP_REG_CR4, v->reg64); break;
 		case HV_X64_REGISTER_EFER: vcpu_set_reg(vp, VP_REG_EFER, v->reg64); break;
-		case HV_REGISTER_EXPLICIT_SUSPEND: vp->suspended = v->reg64 & HV_SUSPEND_REGISTER_SUSPENDED; break;
+		case HV_REGISTER_EXPLICIT_SUSPEND: {
+			bool suspend = v->reg64 & HV_SUSPEND_REGISTER_SUSPENDED;
+			uint16_t st = HV_STATUS_SUCCESS;
+
+			if (suspend)
+				st = run_stop(vp) ? HV_STATUS_INVALID_VP_STATE : HV_STATUS_SUCCESS;
+			else
+				st = run_start(vp);
+			if (st == HV_STATUS_SUCCESS)
+				vp->suspended = suspend;
+			return st;
+		}
 		default: return HV_STATUS_INVALID_PARAMETER;
 		}
 	}
@@ -314,6 +326,12 @@ static uint16_t call(struct vp *vp, uint16_t code, uint32_t reps, uint32_t start
 		memcpy(&h, input, sizeof(h));
 		if (h.vp_index >= PARTITION_MAX_VPS || !(tvp = p->vps[h.vp_index]))
 			return HV_STATUS_INVALID_VP_INDEX;
+		/* Its state is on another pCPU while it runs: suspend it first
+		 * (setting only the suspend register is always allowed). */
+		if (!tvp->suspended && !(code == HVCALL_SET_VP_REGISTERS && reps - start == 1 &&
+					  ((const struct hv_register_assoc *)(input + sizeof(h)))[start].name ==
+						  HV_REGISTER_EXPLICIT_SUSPEND))
+			return HV_STATUS_INVALID_VP_STATE;
 		if (get) {
 			union hv_register_value *values = (union hv_register_value *)output;
 			const uint32_t *names = (const uint32_t *)(input + sizeof(h));

@@ -7,6 +7,8 @@
 #include "hv/abi/parent_boot.h"
 #include "hv/hv.h"
 #include "hv/log.h"
+#include "hv/pcpu.h"
+#include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
 struct partition parent_partition;
@@ -42,9 +44,17 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool 
 
 void partition_crash(struct partition *p, const char *why)
 {
+	if (!p->is_parent) {
+		struct vp *vp = this_pcpu()->current;
+
+		if (vp && vp->partition == p)
+			run_crash(vp, why);
+		else
+			p->crash_reason = why;
+		return;
+	}
 	log_err("partition %u crashed: %s", p->id, why);
-	if (p->is_parent)
-		panic("the parent partition stopped; nothing left to run");
+	panic("the parent partition stopped; nothing left to run");
 }
 
 /* First page tables for the parent: identity [0, 4 GiB) with 2 MiB pages. */
@@ -181,6 +191,11 @@ void partition_gpa_fault(struct vp *vp)
 	unsigned rights;
 
 	vp->stats.gpa_faults++;
+	if (!p->is_parent) {
+		/* Intercept forwarding to the parent is not there yet. */
+		partition_crash(p, "access to an unmapped guest-physical address");
+		return;
+	}
 	if (hv_owns(gpa & ~0xfffull, 4096)) {
 		log_warn("partition %u: access to hypervisor memory at %#lx (rip %#lx) refused: #GP injected",
 			 p->id, gpa, vp->rip);

@@ -40,6 +40,7 @@ struct partition {
 	uint64_t pool_free;          /* pages on that list */
 	uint64_t pool_total;         /* pages deposited and not withdrawn */
 	uint64_t mapped_pages;       /* guest pages mapped from the parent */
+	const char *crash_reason;    /* set when one of its VPs crashed */
 };
 
 extern struct partition parent_partition;

@@ -10,6 +10,8 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "hv/sched.h"
+#include "hv/spinlock.h"
 
 #define PCPU_MAX 64
 #define PCPU_STACK_SIZE (16 * 1024)
@@ -23,6 +25,10 @@ struct pcpu {
 	uint64_t stack_top;      /* (i) */
 	volatile int online;     /* set by the pCPU when its backend is enabled */
 	struct vp *current;      /* the VP this pCPU runs */
+	/* Child VPs this pCPU runs (application processors only). */
+	struct spinlock lock;    /* protects queue and each queued VP's run state */
+	struct sched_queue queue;
+	volatile int preempt;    /* the slice ended: set by the timer interrupt */
 	struct arch_pcpu arch;   /* descriptors and backend areas */
 };
 

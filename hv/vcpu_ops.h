@@ -45,6 +45,9 @@ struct vcpu_ops {
 	void (*set_segment)(struct vp *vp, enum vp_seg seg, const struct vp_segment *in);
 	/* Queue an exception for the next entry. */
 	void (*inject_exception)(struct vp *vp, uint8_t vector, bool has_error, uint32_t error);
+	/* The VP left this pCPU's run loop: release what ties it to this CPU
+	 * (VMX: VMCLEAR) so another pCPU may load it. */
+	void (*vp_unload)(struct vp *vp);
 	/* Invalidate translations derived from the VP's second-level tables. */
 	void (*flush_slat)(struct vp *vp);
 	/* Vendor MSR policy (EFER and the backend's own MSRs): 0 = handled
@@ -76,6 +79,7 @@ static inline void vcpu_set_reg(struct vp *vp, enum vp_reg r, uint64_t v) { vcpu
 static inline void vcpu_get_segment(struct vp *vp, enum vp_seg s, struct vp_segment *o) { vcpu->get_segment(vp, s, o); }
 static inline void vcpu_set_segment(struct vp *vp, enum vp_seg s, const struct vp_segment *i) { vcpu->set_segment(vp, s, i); }
 static inline void vcpu_inject_exception(struct vp *vp, uint8_t vec, bool has_err, uint32_t err) { vcpu->inject_exception(vp, vec, has_err, err); }
+static inline void vcpu_vp_unload(struct vp *vp) { vcpu->vp_unload(vp); }
 static inline void vcpu_flush_slat(struct vp *vp) { vcpu->flush_slat(vp); }
 static inline int vcpu_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *v) { return vcpu->guest_msr(vp, msr, write, v); }
 

@@ -19,6 +19,7 @@ enum vm_exit_reason {
 	VM_EXIT_GPA_FAULT,       /* NPF / EPT violation */
 	VM_EXIT_VIRT_INSN,       /* an SVM/VMX instruction the guest may not use */
 	VM_EXIT_EXTERNAL_INTR,
+	VM_EXIT_SLICE_END,       /* the backend's own slice timer expired */
 	VM_EXIT_SHUTDOWN,        /* triple fault */
 	VM_EXIT_ENTRY_FAILED,    /* the hardware refused the guest state */
 	VM_EXIT_UNHANDLED,       /* anything else; `hw_code` says what */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/sched.h"
 #include "hv/vm_exit.h"
 
 enum gpr {
@@ -58,6 +59,11 @@ struct vp {
 	struct partition *partition; /* (i) set at creation */
 	uint32_t index;              /* (i) VP index within the partition */
 	bool suspended;              /* HvRegisterExplicitSuspend */
+	/* Child VPs only, under their pCPU's lock: */
+	enum vp_run_state { VP_STOPPED, VP_QUEUED, VP_RUNNING, VP_HALTED, VP_CRASHED } run_state; /* = KEEL_VP_* */
+	struct pcpu *host;           /* the pCPU whose queue holds it, NULL if none */
+	struct sched_entity sched;
+	volatile bool stop_request;  /* the parent wants it off its pCPU */
 	struct vm_exit exit;         /* last exit, owned by the running pCPU */
 	struct vp_stats stats;
 };

@@ -181,6 +181,13 @@ static void cmd_selftest_isolation(int argc, char **argv)
 
 void selftest_cpu(void);
 void selftest_partitions(void);
+void selftest_run(void);
+
+static void cmd_selftest_run(int argc, char **argv)
+{
+	if (require_hv())
+		selftest_run();
+}
 
 static void cmd_selftest_partitions(int argc, char **argv)
 {
@@ -212,6 +219,8 @@ const struct cli_command cli_commands[] = {
 	{ "selftest", "partitions", "selftest partitions",
 	  "child-partition management: refusals, memory ownership, 100 create/delete cycles",
 	  cmd_selftest_partitions },
+	{ "selftest", "run", "selftest run",
+	  "child VPs on the other pCPUs: exits, HLT, preemption, crashes contained", cmd_selftest_run },
 	{ "poweroff", NULL, "poweroff", "power the machine off", cmd_poweroff },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -10,4 +10,18 @@ uint32_t apic_id(void);
 void apic_send_init(uint32_t apic_id);
 void apic_send_startup(uint32_t apic_id, uint8_t vector);
 
+
+/* Vectors the hypervisor uses on its own pCPUs. */
+#define APIC_VECTOR_TIMER    0xec  /* end of a VP's time slice */
+#define APIC_VECTOR_WAKE     0xed  /* "look at your run queue" */
+#define APIC_VECTOR_SPURIOUS 0xff
+
+void apic_eoi(void);
+void apic_send_fixed(uint32_t apic_id, uint8_t vector);
+/* Enable this pCPU's local APIC and measure its timer against the TSC. */
+void apic_local_init(void);
+/* One-shot timer interrupt after `tsc_ticks` (converted to timer ticks). */
+void apic_timer_arm(uint64_t tsc_ticks);
+void apic_timer_stop(void);
+
 #endif

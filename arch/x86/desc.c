@@ -21,13 +21,14 @@ struct table_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-static struct idt_entry idt[32] __attribute__((aligned(16)));
-extern const uint64_t exception_stubs[32]; /* exception.S */
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+extern const uint64_t exception_stubs[32];  /* exception_entry.S */
+extern const uint64_t interrupt_stubs[224]; /* vectors 32-255 */
 
 void idt_init(void)
 {
-	for (int v = 0; v < 32; v++) {
-		uint64_t h = exception_stubs[v];
+	for (int v = 0; v < 256; v++) {
+		uint64_t h = v < 32 ? exception_stubs[v] : interrupt_stubs[v - 32];
 
 		idt[v] = (struct idt_entry){
 			.offset_lo = h & 0xffff,

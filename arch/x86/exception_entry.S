@@ -37,7 +37,64 @@ exception_common:
 	hlt
 	jmp 1b
 
+/* External interrupts (vectors 32-255): save the caller-saved registers,
+ * call interrupt_handle(vector), return.  The hypervisor enables interrupts
+ * only in short windows (idle, and right after an interrupt exit). */
+.macro ISTUB vec
+irq_\vec:
+	pushq $\vec
+	jmp interrupt_common
+.endm
+.altmacro
+.set v, 32
+.rept 224
+	ISTUB %v
+	.set v, v+1
+.endr
+
+interrupt_common:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movq 72(%rsp), %rdi        /* vector */
+	mov %rsp, %rax
+	and $-16, %rsp
+	pushq %rax
+	pushq %rax
+	call interrupt_handle
+	popq %rax
+	mov %rax, %rsp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	add $8, %rsp
+	iretq
+
 	.section .rodata
+	.globl interrupt_stubs
+	.balign 8
+interrupt_stubs:
+.macro IENTRY vec
+	.quad irq_\vec
+.endm
+.set v, 32
+.rept 224
+	IENTRY %v
+	.set v, v+1
+.endr
+
 	.globl exception_stubs
 	.balign 8
 exception_stubs:

@@ -10,6 +10,7 @@
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/pcpu.h"
+#include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
 #define TRAMP_PAGES 4          /* code+data, PML4, PDPT, PD */
@@ -55,8 +56,7 @@ void ap_main(struct pcpu *p)
 		cpu_halt_forever();
 	}
 	__atomic_store_n(&p->online, 1, __ATOMIC_RELEASE);
-	/* No VPs are scheduled on application processors yet. */
-	cpu_halt_forever();
+	run_loop();
 }
 
 static int start_one(const struct acpi_info *acpi, uint64_t tramp, uint32_t apic, unsigned index)

@@ -18,6 +18,32 @@
 
 #define KEEL_HVCALL_NULL     0x7f00
 #define KEEL_HVCALL_GET_INFO 0x7f01
+#define KEEL_HVCALL_GET_VP_STATE 0x7f02
+
+/*
+ * KEEL_HVCALL_GET_VP_STATE (slow; parent only): input struct
+ * keel_vp_state_input at RDX, output struct keel_vp_state at R8.  The TLFS
+ * has no call that says whether a child VP runs, halted or crashed.
+ */
+struct keel_vp_state_input {
+	uint64_t partition_id;
+	uint32_t vp_index;
+	uint32_t reserved;
+};
+
+#define KEEL_VP_STOPPED 0   /* suspended (never started, or stopped) */
+#define KEEL_VP_QUEUED  1   /* runnable, waiting for its pCPU */
+#define KEEL_VP_RUNNING 2
+#define KEEL_VP_HALTED  3   /* executed HLT; waits for an interrupt */
+#define KEEL_VP_CRASHED 4   /* stopped by a fault it caused; see `reason` */
+
+struct keel_vp_state {
+	uint32_t state;         /* KEEL_VP_* */
+	uint32_t pcpu;          /* pCPU whose queue holds it */
+	uint64_t exits;
+	char reason[48];        /* why it crashed, NUL-terminated */
+};
+_Static_assert(sizeof(struct keel_vp_state) == 64, "keel_vp_state layout");
 
 #define KEEL_BACKEND_SVM 1
 #define KEEL_BACKEND_VMX 2

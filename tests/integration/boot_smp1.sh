@@ -8,6 +8,7 @@ hv info
 selftest isolation
 selftest cpu
 selftest partitions
+selftest run
 bench exits
 mem
 version
@@ -23,6 +24,7 @@ positive parent_memory_kib
 has 'isolation: PASS'
 has 'cpu policy: PASS'
 has 'partitions: PASS'
+has 'run: child VPs need a second pCPU; this machine has 1'
 has 'partitions: 100 create/map/delete cycles; hv free [0-9]+ KiB and parent [0-9]+ KiB unchanged'
 has 'cpuid_exit: [0-9]+ ticks'
 has 'hypercall_exit: [0-9]+ ticks'

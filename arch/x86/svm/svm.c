@@ -150,6 +150,13 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 
 	v->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
 			     SVM_INTERCEPT_INVLPGA;
+	if (!p->is_parent) {
+		/* Children: host interrupts, HLT and every port exit; the host's
+		 * IF (not the guest's) masks physical interrupts (APM §15.21). */
+		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO;
+		v->vintr = SVM_V_INTR_MASKING;
+		memset(phys_to_virt(s->iopm_pa), 0xff, 3 * 4096);
+	}
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT;
@@ -191,6 +198,7 @@ static const uint8_t op_cpuid[] = { 0x0f, 0xa2 };
 static const uint8_t op_vmmcall[] = { 0x0f, 0x01, 0xd9 };
 static const uint8_t op_rdmsr[] = { 0x0f, 0x32 };
 static const uint8_t op_wrmsr[] = { 0x0f, 0x30 };
+static const uint8_t op_hlt[] = { 0xf4 };
 
 /* Decode the instruction at la from guest memory (refilling the cache). */
 static __attribute__((noinline)) int svm_decode_length(struct svm_vp *s, uint64_t la)
@@ -278,6 +286,7 @@ static void translate_exit(struct svm_vp *s, const struct vmcb *v)
 		break;
 	case SVM_EXIT_HLT:
 		e->reason = VM_EXIT_HLT;
+		e->next_rip = svm_next_rip(s, op_hlt, sizeof(op_hlt));
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VM_EXIT_SHUTDOWN;
@@ -307,7 +316,14 @@ static void svm_run(struct vp *vp)
 	struct svm_vp *s = to_svm(vp);
 
 	s->host_state_pa = this_pcpu()->arch.host_state;
-	svm_vp_loop(s);
+	if (vp->partition->is_parent) {
+		svm_vp_loop(s);
+	} else {
+		/* It may have run elsewhere, or its tables changed meanwhile. */
+		s->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID
+										   : SVM_TLB_FLUSH_ALL;
+		svm_vp_loop_child(s);
+	}
 }
 
 static uint64_t svm_get_reg(struct vp *vp, enum vp_reg reg)
@@ -390,6 +406,11 @@ static void svm_inject_exception(struct vp *vp, uint8_t vector, bool has_error, 
 				     (has_error ? SVM_EVENT_ERROR_VALID | (uint64_t)error << 32 : 0);
 }
 
+static void svm_vp_unload(struct vp *vp)
+{
+	/* Nothing ties a VMCB to a pCPU: svm_run flushes the child's ASID. */
+}
+
 static void svm_flush_slat(struct vp *vp)
 {
 	to_svm(vp)->fetch.page = NULL;
@@ -460,6 +481,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.get_segment = svm_get_segment,
 	.set_segment = svm_set_segment,
 	.inject_exception = svm_inject_exception,
+	.vp_unload = svm_vp_unload,
 	.flush_slat = svm_flush_slat,
 	.guest_msr = svm_guest_msr,
 	.hypercall_insn = vmmcall,

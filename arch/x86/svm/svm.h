@@ -27,6 +27,7 @@ static inline struct svm_vp *to_svm(struct vp *vp) { return container_of(vp, str
  * #VMEXIT with the guest's GPRs saved and the host's state restored, until
  * svm_exit returns 0. */
 void svm_vp_loop(struct svm_vp *s);
+void svm_vp_loop_child(struct svm_vp *s);
 int svm_exit(struct svm_vp *s);
 
 extern const struct vcpu_ops svm_vcpu_ops;

@@ -9,6 +9,11 @@
  * state is loaded until the host state is back (APM §15.17).  After each
  * exit svm_exit(s) runs; the loop ends when it returns 0.  Host callee-saved
  * registers are saved once per loop, not per exit.
+ *
+ * svm_vp_loop_child differs in one point: a child's VMCB masks interrupts
+ * with the host's IF (V_INTR_MASKING), so the host sets IF across VMRUN
+ * (GIF still holds interrupts until VMRUN and after #VMEXIT) and clears it
+ * again before STGI; the exit policy takes the pending interrupt.
  */
 #define S_VMCB_PA    0
 #define S_HOST_STATE 8
@@ -17,8 +22,7 @@
 #define VMCB_RAX     0x5f8
 #define VMCB_RIP     0x578
 	.text
-	.globl svm_vp_loop
-svm_vp_loop:
+.macro VP_LOOP child
 	push %rbp
 	push %rbx
 	push %r12
@@ -26,7 +30,7 @@ svm_vp_loop:
 	push %r14
 	push %r15
 	push %rdi                 /* s; the stack is now 16-byte aligned */
-.Lenter:
+.Lenter\@:
 	mov (%rsp), %rdi
 	mov S_VMCB_PA(%rdi), %rax
 	mov GPR(0)(%rdi), %rcx
@@ -34,6 +38,9 @@ svm_vp_loop:
 	mov VP_RIP(%rdi), %rcx
 	mov %rcx, VMCB_RIP(%rax)
 	clgi
+	.if \child
+	sti                       /* a child's exits come from host interrupts */
+	.endif
 	mov GPR(1)(%rdi), %rcx
 	mov GPR(2)(%rdi), %rdx
 	mov GPR(3)(%rdi), %rbx
@@ -73,10 +80,13 @@ svm_vp_loop:
 	mov %rcx, VP_RIP(%rdi)
 	mov S_HOST_STATE(%rdi), %rax
 	vmload %rax               /* host FS/GS (per-CPU pointer), TR, ... */
+	.if \child
+	cli                       /* pending interrupts wait for the exit policy */
+	.endif
 	stgi
 	call svm_exit
 	test %eax, %eax
-	jnz .Lenter
+	jnz .Lenter\@
 	pop %rdi
 	pop %r15
 	pop %r14
@@ -85,4 +95,11 @@ svm_vp_loop:
 	pop %rbx
 	pop %rbp
 	ret
+.endm
+
+	.globl svm_vp_loop, svm_vp_loop_child
+svm_vp_loop:
+	VP_LOOP 0
+svm_vp_loop_child:
+	VP_LOOP 1
 	.section .note.GNU-stack,"",@progbits

@@ -24,6 +24,9 @@
 #define SVM_INTERCEPT_CLGI      (1u << 5)
 #define SVM_INTERCEPT_SKINIT    (1u << 6)
 
+/* VINTR (offset 0x60). */
+#define SVM_V_INTR_MASKING      (1ull << 24)
+
 /* TLB_CONTROL (offset 0x5c). */
 #define SVM_TLB_FLUSH_NOTHING   0
 #define SVM_TLB_FLUSH_ALL       1

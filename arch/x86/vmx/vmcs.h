@@ -46,6 +46,7 @@ enum vmcs_field {
 	VMCS_GUEST_CS_AR = 0x4816, VMCS_GUEST_SS_AR = 0x4818,
 	VMCS_GUEST_INTERRUPTIBILITY = 0x4824, VMCS_GUEST_ACTIVITY = 0x4826,
 	VMCS_GUEST_SYSENTER_CS = 0x482a,
+	VMCS_PREEMPTION_TIMER = 0x482e,
 	VMCS_HOST_SYSENTER_CS = 0x4c00,
 	VMCS_CR0_MASK = 0x6000, VMCS_CR4_MASK = 0x6002,
 	VMCS_CR0_SHADOW = 0x6004, VMCS_CR4_SHADOW = 0x6006,
@@ -63,7 +64,12 @@ enum vmcs_field {
 	VMCS_HOST_RSP = 0x6c14, VMCS_HOST_RIP = 0x6c16,
 };
 
+/* Pin-based controls (SDM Table 24-5). */
+#define VMX_PIN_EXTERNAL_INTERRUPT (1u << 0)
+#define VMX_PIN_PREEMPTION_TIMER   (1u << 6)
 /* Primary processor-based controls (SDM Table 24-6). */
+#define VMX_PROC_HLT_EXITING      (1u << 7)
+#define VMX_PROC_UNCONDITIONAL_IO (1u << 24)
 #define VMX_PROC_USE_MSR_BITMAPS  (1u << 28)
 #define VMX_PROC_SECONDARY        (1u << 31)
 /* Secondary processor-based controls (Table 24-7). */
@@ -104,6 +110,7 @@ enum vmcs_field {
 #define VMX_EXIT_EPT_MISCONFIG     49
 #define VMX_EXIT_INVEPT            50
 #define VMX_EXIT_INVVPID           53
+#define VMX_EXIT_PREEMPTION_TIMER  52
 #define VMX_EXIT_VMFUNC            59
 #define VMX_EXIT_ENTRY_FAILURE     (1u << 31)
 

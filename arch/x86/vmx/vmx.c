@@ -14,6 +14,7 @@
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
+#include "hv/run.h"
 
 #define MSR_FEATURE_CONTROL     0x3au
 #define FEATURE_CONTROL_LOCKED  (1ull << 0)
@@ -49,6 +50,7 @@ static struct {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_caps;
 	uint32_t revision;
+	uint32_t preempt_shift;   /* timer counts TSC >> this; (pin & timer bit) if usable */
 } caps;
 
 static uint64_t vmcs_enter(struct vmx_vp *s);
@@ -143,6 +145,12 @@ static bool vmx_probe(void)
 		log_err("vmx: EPT lacks 4-level walks, write-back memory or INVEPT");
 		return false;
 	}
+	/* The VMX-preemption timer ends a child's slice whatever its RFLAGS.IF
+	 * (some emulators take external-interrupt exits only with IF set). */
+	if ((rdmsr(MSR_VMX_TRUE_PINBASED) >> 32) & VMX_PIN_PREEMPTION_TIMER)
+		caps.preempt_shift = (uint32_t)(rdmsr(0x485) & 0x1f); /* IA32_VMX_MISC */
+	else
+		caps.preempt_shift = 64;
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
@@ -289,8 +297,13 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	for (uint32_t msr = MSR_VMX_FIRST; msr <= MSR_VMX_LAST; msr++)
 		msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), msr);
 
-	err |= vmwrite(VMCS_PIN_CONTROLS, caps.pin);
-	err |= vmwrite(VMCS_PROC_CONTROLS, caps.proc);
+	/* Children: host interrupts, HLT and every port access exit. */
+	err |= vmwrite(VMCS_PIN_CONTROLS,
+		       caps.pin | (p->is_parent ? 0
+						: VMX_PIN_EXTERNAL_INTERRUPT |
+							  (caps.preempt_shift < 64 ? VMX_PIN_PREEMPTION_TIMER : 0)));
+	err |= vmwrite(VMCS_PROC_CONTROLS,
+		       caps.proc | (p->is_parent ? 0 : VMX_PROC_HLT_EXITING | VMX_PROC_UNCONDITIONAL_IO));
 	err |= vmwrite(VMCS_PROC_CONTROLS2, caps.proc2);
 	err |= vmwrite(VMCS_EXIT_CONTROLS, caps.exit);
 	err |= vmwrite(VMCS_ENTRY_CONTROLS, caps.entry);
@@ -373,8 +386,23 @@ static uint64_t vmcs_enter(struct vmx_vp *s)
 
 static void vmcs_leave(struct vmx_vp *s, uint64_t prev)
 {
-	if (prev != s->vmcs_pa && prev != ~0ull)
+	if (prev == s->vmcs_pa)
+		return;
+	/* Write it back and make it launchable on any pCPU again. */
+	__asm__ volatile("vmclear %0" ::"m"(s->vmcs_pa) : "cc", "memory");
+	s->launched = 0;
+	if (prev != ~0ull)
 		__asm__ volatile("vmptrld %0" ::"m"(prev) : "cc", "memory");
+}
+
+static void vmx_vp_unload(struct vp *vp)
+{
+	struct vmx_vp *s = to_vmx(vp);
+
+	__asm__ volatile("vmclear %0" ::"m"(s->vmcs_pa) : "cc", "memory");
+	s->launched = 0;
+	if (this_pcpu()->current == vp)
+		this_pcpu()->current = NULL;
 }
 
 static void vmx_invept(uint64_t eptp)
@@ -493,6 +521,9 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	case VMX_EXIT_EXTERNAL_INTR:
 		e->reason = VM_EXIT_EXTERNAL_INTR;
 		return;
+	case VMX_EXIT_PREEMPTION_TIMER:
+		e->reason = VM_EXIT_SLICE_END;
+		return;
 	case VMX_EXIT_HLT:
 		e->reason = VM_EXIT_HLT;
 		break;
@@ -540,8 +571,15 @@ static void vmx_run(struct vp *vp)
 {
 	struct vmx_vp *s = to_vmx(vp);
 
-	vmcs_enter(s); /* stays current while the VP runs */
+	uint64_t cur;
+
+	/* Make its VMCS current (it stays so while the VP runs). */
+	__asm__ volatile("vmptrst %0" : "=m"(cur)::"memory");
+	if (cur != s->vmcs_pa)
+		__asm__ volatile("vmptrld %0" ::"m"(s->vmcs_pa) : "cc", "memory");
 	this_pcpu()->current = vp;
+	if (!vp->partition->is_parent && caps.preempt_shift < 64)
+		vmwrite(VMCS_PREEMPTION_TIMER, RUN_SLICE_TSC >> caps.preempt_shift);
 	set_host_state(s);
 	vmx_vp_loop(s);
 }
@@ -707,6 +745,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.get_segment = vmx_get_segment,
 	.set_segment = vmx_set_segment,
 	.inject_exception = vmx_inject_exception,
+	.vp_unload = vmx_vp_unload,
 	.flush_slat = vmx_flush_slat,
 	.guest_msr = vmx_guest_msr,
 	.hypercall_insn = vmcall,

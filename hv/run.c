@@ -1,0 +1,169 @@
+/* Child VP execution on the application processors; contract in run.h. */
+#include "hv/run.h"
+
+#include "arch/x86/apic.h"
+#include "arch/x86/cpu.h"
+#include "hv/abi/tlfs.h"
+#include "hv/hv.h"
+#include "hv/log.h"
+#include "hv/partition.h"
+#include "hv/pcpu.h"
+#include "hv/vcpu_ops.h"
+
+static struct vp *entity_vp(struct sched_entity *e)
+{
+	return container_of(e, struct vp, sched);
+}
+
+void interrupt_handle(uint64_t vector);
+
+void interrupt_handle(uint64_t vector)
+{
+	if (vector == APIC_VECTOR_TIMER)
+		this_pcpu()->preempt = 1;
+	if (vector != APIC_VECTOR_SPURIOUS)
+		apic_eoi();
+}
+
+/* Let pending host interrupts in (they are taken by interrupt_handle). */
+static void take_interrupts(void)
+{
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
+
+bool run_after_interrupt(struct vp *vp)
+{
+	struct pcpu *p = this_pcpu();
+
+	take_interrupts();
+	if (vp->partition->is_parent)
+		return true;
+	return !(p->preempt || vp->stop_request);
+}
+
+bool run_halt(struct vp *vp)
+{
+	struct pcpu *p = this_pcpu();
+
+	vp->rip = vp->exit.next_rip ? vp->exit.next_rip : vp->rip + 1;
+	spin_lock(&p->lock);
+	vp->run_state = VP_HALTED;
+	sched_halt(&p->queue, &vp->sched, SCHED_NO_DEADLINE);
+	spin_unlock(&p->lock);
+	return false;
+}
+
+void run_crash(struct vp *vp, const char *why)
+{
+	struct pcpu *p = vp->host;
+
+	log_warn("partition %u VP %u crashed at rip %#lx: %s", vp->partition->id, vp->index, vp->rip, why);
+	vp->partition->crash_reason = why;
+	if (!p)
+		return;
+	spin_lock(&p->lock);
+	vp->run_state = VP_CRASHED;
+	sched_block(&p->queue, &vp->sched);
+	spin_unlock(&p->lock);
+}
+
+/* A pCPU for a new child VP: the application processors in turn. */
+static struct pcpu *pick_pcpu(void)
+{
+	static unsigned next;
+
+	if (pcpu_count < 2)
+		return NULL;
+	next = next % (pcpu_count - 1) + 1;
+	return pcpus[next];
+}
+
+uint16_t run_start(struct vp *vp)
+{
+	struct pcpu *p = pick_pcpu();
+
+	if (vp->run_state != VP_STOPPED)
+		return vp->run_state == VP_CRASHED ? HV_STATUS_INVALID_VP_STATE : HV_STATUS_SUCCESS;
+	if (!p) {
+		log_warn("partition %u: child VPs need a second pCPU; this machine has one", vp->partition->id);
+		return HV_STATUS_INVALID_VP_STATE;
+	}
+	spin_lock(&p->lock);
+	vp->host = p;
+	vp->stop_request = false;
+	vp->run_state = VP_QUEUED;
+	sched_add(&p->queue, &vp->sched, SCHED_WEIGHT_DEFAULT);
+	spin_unlock(&p->lock);
+	apic_send_fixed(p->apic_id, APIC_VECTOR_WAKE);
+	return HV_STATUS_SUCCESS;
+}
+
+int run_stop(struct vp *vp)
+{
+	struct pcpu *p = vp->host;
+	uint64_t t0 = rdtsc();
+
+	if (!p)
+		return 0;
+	vp->stop_request = true;
+	apic_send_fixed(p->apic_id, APIC_VECTOR_WAKE);
+	for (;;) {
+		spin_lock(&p->lock);
+		if (vp->run_state != VP_RUNNING) {
+			sched_remove(&p->queue, &vp->sched);
+			if (vp->run_state != VP_CRASHED)
+				vp->run_state = VP_STOPPED;
+			vp->host = NULL;
+			spin_unlock(&p->lock);
+			return 0;
+		}
+		spin_unlock(&p->lock);
+		if (rdtsc() - t0 > RUN_STOP_WAIT_TSC) {
+			log_warn("partition %u VP %u does not leave pCPU %u", vp->partition->id, vp->index, p->index);
+			return -1;
+		}
+		cpu_relax();
+	}
+}
+
+void run_loop(void)
+{
+	struct pcpu *p = this_pcpu();
+
+	sched_queue_init(&p->queue, RUN_SLICE_TSC);
+	apic_local_init();
+	for (;;) {
+		struct sched_decision d;
+		struct vp *vp;
+		uint64_t start;
+
+		spin_lock(&p->lock);
+		d = sched_pick(&p->queue, rdtsc());
+		vp = d.next ? entity_vp(d.next) : NULL;
+		if (vp)
+			vp->run_state = VP_RUNNING;
+		spin_unlock(&p->lock);
+		if (!vp) {
+			/* Idle until a wake-up IPI (or the next deadline). */
+			if (d.run_until != SCHED_NO_DEADLINE)
+				apic_timer_arm(d.run_until - rdtsc());
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			continue;
+		}
+		p->preempt = 0;
+		apic_timer_arm(d.run_until - rdtsc());
+		start = rdtsc();
+		p->current = vp;
+		vcpu_run(vp);
+		apic_timer_stop();
+		vcpu_vp_unload(vp); /* other pCPUs may read its state now */
+		spin_lock(&p->lock);
+		sched_account(&p->queue, &vp->sched, rdtsc() - start);
+		if (vp->run_state == VP_RUNNING)
+			vp->run_state = VP_QUEUED;
+		if (vp->stop_request)
+			sched_block(&p->queue, &vp->sched);
+		spin_unlock(&p->lock);
+		p->current = NULL;
+	}
+}

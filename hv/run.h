@@ -1,0 +1,31 @@
+/*
+ * Running child VPs.  The parent's VP owns the bootstrap processor (its
+ * devices' interrupts go to it directly); child VPs run on the application
+ * processors, each of which schedules its queue (hv/sched.c) with its local
+ * APIC timer ending slices.  With one pCPU, children cannot run.
+ */
+#ifndef KEEL_HV_RUN_H
+#define KEEL_HV_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/vp.h"
+
+#define RUN_SLICE_TSC (10ull * 1000 * 1000)  /* TSC ticks per slice */
+#define RUN_STOP_WAIT_TSC (200 * RUN_SLICE_TSC)
+
+/* The application processor's scheduling loop; never returns. */
+void run_loop(void) __attribute__((noreturn));
+/* Put a stopped child VP on a pCPU's queue; TLFS status. */
+uint16_t run_start(struct vp *vp);
+/* Take a child VP off its pCPU, waiting (boundedly) for it to leave the
+ * CPU; -1 if it did not (its pCPU takes no exit from it). */
+int run_stop(struct vp *vp);
+/* Stop a child VP for a fault it caused (on its own pCPU, in its exit). */
+void run_crash(struct vp *vp, const char *why);
+/* Exit policy hooks for child VPs: false = leave the CPU. */
+bool run_after_interrupt(struct vp *vp);
+bool run_halt(struct vp *vp);
+
+#endif
