@@ -63,7 +63,9 @@ bool cpuid_exit(struct vp *vp)
 	vp->gpr[GPR_RBX] = r.ebx;
 	vp->gpr[GPR_RCX] = r.ecx;
 	vp->gpr[GPR_RDX] = r.edx;
-	if (vp_skip_instruction(vp))
+	if (vp_skip_instruction(vp)) {
 		partition_crash(vp->partition, "cannot decode the CPUID instruction");
+		return vp_continues(vp);
+	}
 	return true;
 }

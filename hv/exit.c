@@ -8,26 +8,18 @@
 #include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
-bool vp_handle_exit(struct vp *vp)
+/* The exits that are not on a hot path. */
+static __attribute__((noinline)) bool handle_other(struct vp *vp)
 {
 	struct vm_exit *e = &vp->exit;
 
-	vp->stats.exits++;
 	switch (e->reason) {
 	case VM_EXIT_CPUID:
-		return cpuid_exit(vp);
 	case VM_EXIT_HYPERCALL:
-		hypercall_exit(vp);
-		break;
 	case VM_EXIT_MSR_READ:
-		msr_exit(vp, false);
-		break;
 	case VM_EXIT_MSR_WRITE:
-		msr_exit(vp, true);
-		break;
 	case VM_EXIT_GPA_FAULT:
-		partition_gpa_fault(vp);
-		break;
+		break; /* handled in vp_handle_exit */
 	case VM_EXIT_VIRT_INSN:
 		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);
 		break;
@@ -59,5 +51,24 @@ bool vp_handle_exit(struct vp *vp)
 		partition_crash(vp->partition, "unexpected exit");
 		return false;
 	}
-	return !(vp->partition->crash_reason && !vp->partition->is_parent);
+	return vp_continues(vp);
+}
+
+bool vp_handle_exit(struct vp *vp)
+{
+	vp->stats.exits++;
+	switch (vp->exit.reason) {
+	case VM_EXIT_CPUID:
+		return cpuid_exit(vp);
+	case VM_EXIT_HYPERCALL:
+		return hypercall_exit(vp);
+	case VM_EXIT_MSR_READ:
+		return msr_exit(vp, false);
+	case VM_EXIT_MSR_WRITE:
+		return msr_exit(vp, true);
+	case VM_EXIT_GPA_FAULT:
+		return partition_gpa_fault(vp);
+	default:
+		return handle_other(vp);
+	}
 }

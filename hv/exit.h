@@ -11,7 +11,7 @@
 bool vp_handle_exit(struct vp *vp);
 void cpuid_policy_init(void);
 bool cpuid_exit(struct vp *vp);
-void msr_exit(struct vp *vp, bool write);
-void hypercall_exit(struct vp *vp);
+bool msr_exit(struct vp *vp, bool write);
+bool hypercall_exit(struct vp *vp);
 
 #endif

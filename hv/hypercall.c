@@ -76,7 +76,7 @@ static uint16_t get_vp_state(struct vp *vp, uint64_t control)
 	return HV_STATUS_SUCCESS;
 }
 
-void hypercall_exit(struct vp *vp)
+bool hypercall_exit(struct vp *vp)
 {
 	struct partition *p = vp->partition;
 	uint64_t control = vp->gpr[GPR_RCX];
@@ -87,7 +87,7 @@ void hypercall_exit(struct vp *vp)
 	/* Only CPL 0 with the hypercall page enabled may call (TLFS §3.2). */
 	if (!(p->hypercall_msr & HV_HYPERCALL_ENABLE) || vcpu_get_reg(vp, VP_REG_CPL) != 0) {
 		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);
-		return;
+		return true;
 	}
 	if (control & HV_HYPERCALL_RSVD_MASK) {
 		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
@@ -110,6 +110,9 @@ void hypercall_exit(struct vp *vp)
 		}
 	}
 	vp->gpr[GPR_RAX] = HV_HYPERCALL_RESULT(status, done);
-	if (vp_skip_instruction(vp))
+	if (vp_skip_instruction(vp)) {
 		partition_crash(p, "cannot decode the hypercall instruction");
+		return vp_continues(vp);
+	}
+	return true;
 }

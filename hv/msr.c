@@ -67,7 +67,7 @@ static int synthetic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *valu
 	}
 }
 
-void msr_exit(struct vp *vp, bool write)
+bool msr_exit(struct vp *vp, bool write)
 {
 	uint32_t msr = (uint32_t)vp->gpr[GPR_RCX];
 	uint64_t value = write ? (vp->gpr[GPR_RDX] << 32) | (uint32_t)vp->gpr[GPR_RAX] : 0;
@@ -79,7 +79,7 @@ void msr_exit(struct vp *vp, bool write)
 		rc = vcpu_guest_msr(vp, msr, write, &value);
 	if (rc != 0) {
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
-		return;
+		return true;
 	}
 	if (!write) {
 		vp->gpr[GPR_RAX] = (uint32_t)value;
@@ -87,4 +87,5 @@ void msr_exit(struct vp *vp, bool write)
 	}
 	if (vp_skip_instruction(vp))
 		partition_crash(vp->partition, "cannot decode an MSR instruction");
+	return vp_continues(vp);
 }

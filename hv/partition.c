@@ -183,7 +183,7 @@ uint64_t partition_ram_bytes(void)
 	return total;
 }
 
-void partition_gpa_fault(struct vp *vp)
+bool partition_gpa_fault(struct vp *vp)
 {
 	struct partition *p = vp->partition;
 	uint64_t gpa = vp->exit.gpa_fault.gpa;
@@ -194,30 +194,30 @@ void partition_gpa_fault(struct vp *vp)
 	if (!p->is_parent) {
 		/* Intercept forwarding to the parent is not there yet. */
 		partition_crash(p, "access to an unmapped guest-physical address");
-		return;
+		return vp_continues(vp);
 	}
 	if (hv_owns(gpa & ~0xfffull, 4096)) {
 		log_warn("partition %u: access to hypervisor memory at %#lx (rip %#lx) refused: #GP injected",
 			 p->id, gpa, vp->rip);
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
-		return;
+		return vp_continues(vp);
 	}
 	if (hv_ram_page(gpa & ~0xfffull)) {
 		/* RAM missing from the parent's map belongs to a child now. */
 		log_warn("partition %u: access to a child's memory at %#lx (rip %#lx) refused: #GP injected",
 			 p->id, gpa, vp->rip);
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
-		return;
+		return vp_continues(vp);
 	}
 	if (pt_lookup(&p->slat, gpa, &hpa, &rights)) {
 		/* Mapped with all rights, yet faulting: do not loop forever. */
 		partition_crash(p, "second-level fault on a mapped page");
-		return;
+		return vp_continues(vp);
 	}
 	maxphys = 1ull << (cpuid(0x80000008, 0).eax & 0xff);
 	if (gpa >= maxphys) {
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
-		return;
+		return vp_continues(vp);
 	}
 	/* Device memory above the boot-time map (e.g. 64-bit PCI BARs): pass
 	 * through on first touch, 2 MiB at a time where the region allows. */
@@ -226,7 +226,8 @@ void partition_gpa_fault(struct vp *vp)
 		    ? pt_map(&p->slat, gpa & ~0xfffull, gpa & ~0xfffull, 4096, PT_RWX | PT_UNCACHED, false)
 		    : pt_map(&p->slat, page, page, PT_LARGE_SIZE, PT_RWX | PT_UNCACHED, true)) {
 		partition_crash(p, "out of hypervisor memory for second-level tables");
-		return;
+		return vp_continues(vp);
 	}
 	vcpu_flush_slat(vp);
+	return true;
 }

@@ -56,7 +56,13 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool 
 /* Stop a partition for a fault it caused; never returns for the parent. */
 void partition_crash(struct partition *p, const char *why);
 /* A second-level fault of vp (exit.gpa_fault). */
-void partition_gpa_fault(struct vp *vp);
+bool partition_gpa_fault(struct vp *vp);
+
+/* After a handler: false once the VP's (child) partition has crashed. */
+static inline bool vp_continues(const struct vp *vp)
+{
+	return !vp->partition->crash_reason || vp->partition->is_parent;
+}
 /* RAM the parent owns: every RAM range of the map outside the hypervisor,
  * less what children hold. */
 uint64_t partition_ram_bytes(void);

@@ -232,18 +232,14 @@ static inline uint64_t svm_next_rip(struct svm_vp *s, const uint8_t *op, unsigne
 	return long_mode ? v->rip + len : (uint32_t)(v->rip + len);
 }
 
-static void translate_exit(struct svm_vp *s, const struct vmcb *v)
+/* Every exit but CPUID (svm_exit handles that one inline). */
+static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const struct vmcb *v)
 {
 	struct vp *vp = &s->vp;
 	struct vm_exit *e = &vp->exit;
 
 	e->hw_code = (uint32_t)v->exitcode;
 	e->next_rip = 0;
-	if (v->exitcode == SVM_EXIT_CPUID) { /* the hot one first */
-		e->reason = VM_EXIT_CPUID;
-		e->next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
-		return;
-	}
 	switch (v->exitcode) {
 	case SVM_EXIT_VMMCALL:
 		e->reason = VM_EXIT_HYPERCALL;
@@ -307,7 +303,13 @@ int svm_exit(struct svm_vp *s)
 	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
 	/* An event whose delivery the exit interrupted is delivered again. */
 	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? v->exitintinfo : 0;
-	translate_exit(s, v);
+	if (v->exitcode == SVM_EXIT_CPUID) { /* the hot one, kept short */
+		s->vp.exit.hw_code = SVM_EXIT_CPUID;
+		s->vp.exit.reason = VM_EXIT_CPUID;
+		s->vp.exit.next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
+	} else {
+		translate_exit(s, v);
+	}
 	return vp_handle_exit(&s->vp);
 }
 
