@@ -45,7 +45,6 @@ struct vp_stats {
 	uint64_t cpuid;
 	uint64_t hypercalls;
 	uint64_t msr;
-	uint64_t io;
 	uint64_t gpa_faults;
 };
 
