@@ -117,6 +117,8 @@ bool testdev_io(struct testdev *dev, uint16_t port, bool write, unsigned size, u
 				reg = TESTDEV_VERSION;
 			else if (port == TESTDEV_PORT_CONTROL)
 				reg = TESTDEV_MAGIC;
+			else if (port == TESTDEV_PORT_HOST_STOP)
+				reg = dev->host_stop;
 			reg &= testdev_size_mask(size);
 		}
 		*value = reg;
@@ -130,6 +132,11 @@ bool testdev_io(struct testdev *dev, uint16_t port, bool write, unsigned size, u
 	else
 		dev->stats.ignored++;
 	return true;
+}
+
+void testdev_ask_stop(struct testdev *dev)
+{
+	dev->host_stop = true;
 }
 
 bool testdev_stop_requested(const struct testdev *dev, uint32_t *code)

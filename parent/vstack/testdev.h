@@ -6,6 +6,7 @@
  *   0x5e2  read, 16 bits     TESTDEV_VERSION
  *   0x5e4  read, 32 bits     TESTDEV_MAGIC ("KEEL")
  *   0x5e4  write, 32 bits    stop request; the value is the exit code
+ *   0x5e6  read, 16 bits     1 once the host asked the guest to stop, else 0
  *
  * Console bytes are assembled into lines.  '\n' ends a line, '\r' is
  * dropped, and any other byte outside printable ASCII (0x20-0x7e) and tab
@@ -30,6 +31,7 @@
 #define TESTDEV_PORT_CONSOLE 0x5e0
 #define TESTDEV_PORT_VERSION 0x5e2
 #define TESTDEV_PORT_CONTROL 0x5e4
+#define TESTDEV_PORT_HOST_STOP 0x5e6
 
 #define TESTDEV_MAGIC   0x4b45454cu /* "KEEL" in hex (stored little-endian: 'L','E','E','K') */
 #define TESTDEV_VERSION 1
@@ -84,6 +86,7 @@ struct testdev {
 	char last_text[TESTDEV_LINE_MAX + 1];
 	bool stop_requested;
 	uint32_t exit_code;
+	bool host_stop;                 /* the host asked the guest to stop */
 };
 
 void testdev_init(struct testdev *dev, const struct testdev_ops *ops, void *ctx);
@@ -100,6 +103,10 @@ bool testdev_io(struct testdev *dev, uint16_t port, bool write, unsigned size, u
  * there is none.  Done by a stop request and by the caller when the child
  * ends otherwise. */
 void testdev_flush(struct testdev *dev);
+
+/* The host asks the guest to stop: port 0x5e6 reads 1 from now on (until
+ * testdev_init). */
+void testdev_ask_stop(struct testdev *dev);
 
 /* Whether the guest asked to be stopped; *code (if not NULL) receives the
  * exit code of its first request. */

@@ -1045,7 +1045,7 @@ static void testdev_version_register(void **state)
 static void testdev_other_reads_all_ones(void **state)
 {
 	struct testdev dev;
-	const uint16_t ports[] = { 0x5e0, 0x5e1, 0x5e3, 0x5e5, 0x5e6, 0x5e7 };
+	const uint16_t ports[] = { 0x5e0, 0x5e1, 0x5e3, 0x5e5, 0x5e7 };
 
 	testdev_init(&dev, NULL, NULL);
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
@@ -1059,6 +1059,22 @@ static void testdev_other_reads_all_ones(void **state)
 	assert_int_equal(testdev_stats(&dev)->ignored, 2);
 	assert_int_equal(testdev_stats(&dev)->lines, 0);
 	assert_null(testdev_last_line(&dev));
+}
+
+static void testdev_host_stop_flag(void **state)
+{
+	struct testdev dev;
+
+	testdev_init(&dev, NULL, NULL);
+	assert_int_equal(td_read(&dev, TESTDEV_PORT_HOST_STOP, 2), 0);
+	assert_int_equal(td_read(&dev, TESTDEV_PORT_HOST_STOP, 1), 0);
+	testdev_ask_stop(&dev);
+	assert_int_equal(td_read(&dev, TESTDEV_PORT_HOST_STOP, 2), 1);
+	assert_int_equal(td_read(&dev, TESTDEV_PORT_HOST_STOP, 4), 1);
+	assert_int_equal(td_read(&dev, TESTDEV_PORT_HOST_STOP, 3), 0xffffffffu);
+	assert_false(testdev_stop_requested(&dev, NULL));
+	testdev_init(&dev, NULL, NULL);
+	assert_int_equal(td_read(&dev, TESTDEV_PORT_HOST_STOP, 2), 0);
 }
 
 static void testdev_line_assembly(void **state)
@@ -1414,6 +1430,7 @@ int main(void)
 		cmocka_unit_test(testdev_magic_probe),
 		cmocka_unit_test(testdev_version_register),
 		cmocka_unit_test(testdev_other_reads_all_ones),
+		cmocka_unit_test(testdev_host_stop_flag),
 		cmocka_unit_test(testdev_line_assembly),
 		cmocka_unit_test(testdev_classifies_results),
 		cmocka_unit_test(testdev_classify_word_boundary),
