@@ -9,6 +9,7 @@
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/run.h"
+#include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
 #define PAGE 4096ull
@@ -241,6 +242,7 @@ uint16_t child_create_vp(struct partition *p, uint32_t index)
 	if (!p->vps[index])
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	p->vps[index]->suspended = true; /* until the parent clears ExplicitSuspend */
+	synic_init(&p->vps[index]->synic);
 	vcpu_set_slat_root(p->vps[index], p->slat.root);
 	return HV_STATUS_SUCCESS;
 }

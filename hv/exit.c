@@ -2,6 +2,7 @@
 #include "hv/exit.h"
 
 #include "arch/x86/cpu.h"
+#include "hv/intercept.h"
 #include "hv/log.h"
 #include "hv/pcpu.h"
 #include "hv/partition.h"
@@ -42,9 +43,10 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 		partition_crash(vp->partition, "the CPU refused the guest state on entry");
 		return false;
 	case VM_EXIT_IO:
-		/* Intercept forwarding to the parent is not there yet. */
-		partition_crash(vp->partition, "port I/O (intercepts are not forwarded to the parent yet)");
-		return false;
+		if (!vp->partition->is_parent)
+			return intercept_io(vp);
+		partition_crash(vp->partition, "unexpected port I/O exit");
+		break;
 	case VM_EXIT_UNHANDLED:
 		log_err("partition %u: unexpected exit %#x at rip %#lx", vp->partition->id, e->hw_code,
 			vp->rip);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_mem.h"
 #include "hv/abi/keel_hypercall.h"
 #include "hv/abi/tlfs.h"
 #include "hv/abi/version.h"
@@ -76,6 +77,47 @@ static uint16_t get_vp_state(struct vp *vp, uint64_t control)
 	return HV_STATUS_SUCCESS;
 }
 
+static uint16_t guest_memory(struct vp *vp, uint64_t control)
+{
+	struct keel_guest_memory_input in;
+	const uint8_t *src;
+	struct guest_paging g;
+	struct partition *p;
+	struct vp *t;
+	void *dst = NULL;
+
+	if (!vp->partition->is_parent)
+		return HV_STATUS_ACCESS_DENIED;
+	if ((control & HV_HYPERCALL_FAST) || (vp->gpr[GPR_RDX] & 7) || (vp->gpr[GPR_R8] & 7))
+		return HV_STATUS_INVALID_ALIGNMENT;
+	src = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_RDX], sizeof(in), false);
+	if (!src)
+		return HV_STATUS_INVALID_PARAMETER;
+	memcpy(&in, src, sizeof(in));
+	if (in.length > KEEL_GUEST_MEMORY_MAX || (in.flags & ~KEEL_GUEST_MEMORY_WRITE))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (in.flags & KEEL_GUEST_MEMORY_WRITE)
+		src = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_RDX], sizeof(in) + in.length, false);
+	else
+		dst = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_R8], in.length ? in.length : 1, true);
+	if (!src || (!(in.flags & KEEL_GUEST_MEMORY_WRITE) && !dst))
+		return HV_STATUS_INVALID_PARAMETER;
+	p = partition_get(in.partition_id);
+	if (!p || p->is_parent)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (in.vp_index >= PARTITION_MAX_VPS || !(t = p->vps[in.vp_index]))
+		return HV_STATUS_INVALID_VP_INDEX;
+	if (!t->suspended && !t->intercept_suspended)
+		return HV_STATUS_INVALID_VP_STATE;
+	g = (struct guest_paging){ vcpu_get_reg(t, VP_REG_CR0), vcpu_get_reg(t, VP_REG_CR3),
+				   vcpu_get_reg(t, VP_REG_CR4), vcpu_get_reg(t, VP_REG_EFER) };
+	if (in.flags & KEEL_GUEST_MEMORY_WRITE)
+		return guest_write_linear(p, &g, in.linear, src + sizeof(in), in.length) == in.length
+			       ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+	return guest_read_linear(p, &g, in.linear, dst, in.length) == in.length ? HV_STATUS_SUCCESS
+										 : HV_STATUS_INVALID_PARAMETER;
+}
+
 bool hypercall_exit(struct vp *vp)
 {
 	struct partition *p = vp->partition;
@@ -99,6 +141,9 @@ bool hypercall_exit(struct vp *vp)
 			break;
 		case KEEL_HVCALL_GET_INFO:
 			status = get_info(vp, control);
+			break;
+		case KEEL_HVCALL_GUEST_MEMORY:
+			status = guest_memory(vp, control);
 			break;
 		case KEEL_HVCALL_GET_VP_STATE:
 			status = get_vp_state(vp, control);

@@ -13,6 +13,7 @@
 #include "hv/abi/tlfs.h"
 #include "hv/abi/tlfs_partition.h"
 #include "hv/child.h"
+#include "hv/intercept.h"
 #include "hv/partition.h"
 #include "hv/run.h"
 #include "hv/vcpu_ops.h"
@@ -89,13 +90,14 @@ static uint16_t get_register(struct vp *vp, uint32_t name, union hv_register_val
 		case HV_X64_REGISTER_EFER: v->reg64 = vcpu_get_reg(vp, VP_REG_EFER); break;
 		case HV_REGISTER_VP_INDEX: v->reg64 = vp->index; break;
 		case HV_REGISTER_EXPLICIT_SUSPEND: v->reg64 = vp->suspended; break;
+		case HV_REGISTER_INTERCEPT_SUSPEND: v->reg64 = vp->intercept_suspended; break;
 		default: return HV_STATUS_INVALID_PARAMETER;
 		}
 	}
 	return HV_STATUS_SUCCESS;
 }
 
-static uint16_t set_register(struct vp *vp, uint32_t name, const union hv_register_value *v)
+static uint16_t set_register(struct vp *vp, uint32_t name, const union hv_register_value *v, bool *resume)
 {
 	if (name >= HV_X64_REGISTER_RAX && name <= HV_X64_REGISTER_R15) {
 		unsigned r = name - HV_X64_REGISTER_RAX;
@@ -132,6 +134,13 @@ static uint16_t set_register(struct vp *vp, uint32_t name, const union hv_regist
 				vp->suspended = suspend;
 			return st;
 		}
+		case HV_REGISTER_INTERCEPT_SUSPEND:
+			/* Clearing it completes the intercept: done at the end
+			 * of the call, after the other registers (see call()). */
+			if (v->reg64 & HV_SUSPEND_REGISTER_SUSPENDED)
+				return vp->intercept_suspended ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+			*resume = vp->intercept_suspended;
+			break;
 		default: return HV_STATUS_INVALID_PARAMETER;
 		}
 	}
@@ -326,9 +335,10 @@ static uint16_t call(struct vp *vp, uint16_t code, uint32_t reps, uint32_t start
 		memcpy(&h, input, sizeof(h));
 		if (h.vp_index >= PARTITION_MAX_VPS || !(tvp = p->vps[h.vp_index]))
 			return HV_STATUS_INVALID_VP_INDEX;
-		/* Its state is on another pCPU while it runs: suspend it first
-		 * (setting only the suspend register is always allowed). */
-		if (!tvp->suspended && !(code == HVCALL_SET_VP_REGISTERS && reps - start == 1 &&
+		/* Its state is on another pCPU while it runs: it must wait
+		 * (suspended, or in an intercept) unless only the explicit
+		 * suspend register is set. */
+		if (!tvp->suspended && !tvp->intercept_suspended && !(code == HVCALL_SET_VP_REGISTERS && reps - start == 1 &&
 					  ((const struct hv_register_assoc *)(input + sizeof(h)))[start].name ==
 						  HV_REGISTER_EXPLICIT_SUSPEND))
 			return HV_STATUS_INVALID_VP_STATE;
@@ -346,10 +356,16 @@ static uint16_t call(struct vp *vp, uint16_t code, uint32_t reps, uint32_t start
 		}
 		{
 			const struct hv_register_assoc *a = (const struct hv_register_assoc *)(input + sizeof(h));
+			bool resume = false;
 
-			FOR_REPS(i, start, reps, done, set_register(tvp, a[i].name, &a[i].value));
+			for (i = start; i < reps; i++)
+				if ((st = set_register(tvp, a[i].name, &a[i].value, &resume)))
+					break;
+			*done = i;
+			if (resume)
+				intercept_complete(tvp);
+			return i == reps ? HV_STATUS_SUCCESS : st;
 		}
-		return HV_STATUS_SUCCESS;
 	}
 	}
 	return HV_STATUS_INVALID_HYPERCALL_CODE;

@@ -10,6 +10,7 @@
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/partition.h"
+#include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
 /* Write the hypercall page (TLFS §3.13): the backend's call instruction and
@@ -75,6 +76,8 @@ bool msr_exit(struct vp *vp, bool write)
 
 	vp->stats.msr++;
 	rc = synthetic_msr(vp, msr, write, &value);
+	if (rc == VCPU_MSR_UNKNOWN)
+		rc = synic_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = vcpu_guest_msr(vp, msr, write, &value);
 	if (rc != 0) {

@@ -6,9 +6,11 @@
 #include "arch/x86/cpu.h"
 #include "hv/abi/parent_boot.h"
 #include "hv/hv.h"
+#include "hv/intercept.h"
 #include "hv/log.h"
 #include "hv/pcpu.h"
 #include "hv/run.h"
+#include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
 struct partition parent_partition;
@@ -156,6 +158,7 @@ int parent_create(void)
 	p->vps[0] = vcpu_vp_create(p, 0, &start);
 	if (!p->vps[0])
 		goto fail;
+	synic_init(&p->vps[0]->synic);
 	vcpu_set_slat_root(p->vps[0], p->slat.root);
 	log_info("parent partition: entry %#lx, %lu KiB of RAM, boot page %#lx", start.rip,
 		 partition_ram_bytes() >> 10, boot_page);
@@ -192,8 +195,10 @@ bool partition_gpa_fault(struct vp *vp)
 
 	vp->stats.gpa_faults++;
 	if (!p->is_parent) {
-		/* Intercept forwarding to the parent is not there yet. */
-		partition_crash(p, "access to an unmapped guest-physical address");
+		/* Nothing mapped there: the parent's devices answer. */
+		if (!pt_lookup(&p->slat, gpa, &hpa, &rights))
+			return intercept_unmapped_gpa(vp);
+		partition_crash(p, "access to guest memory its mapping does not allow");
 		return vp_continues(vp);
 	}
 	if (hv_owns(gpa & ~0xfffull, 4096)) {

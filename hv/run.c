@@ -5,9 +5,11 @@
 #include "arch/x86/cpu.h"
 #include "hv/abi/tlfs.h"
 #include "hv/hv.h"
+#include "hv/intercept.h"
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
+#include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
 static struct vp *entity_vp(struct sched_entity *e)
@@ -53,6 +55,36 @@ bool run_halt(struct vp *vp)
 	return false;
 }
 
+void run_wait_intercept(struct vp *vp)
+{
+	struct pcpu *p = this_pcpu();
+
+	spin_lock(&p->lock);
+	vp->run_state = VP_INTERCEPT;
+	sched_block(&p->queue, &vp->sched);
+	spin_unlock(&p->lock);
+}
+
+void run_resume_intercept(struct vp *vp)
+{
+	struct pcpu *p = vp->host;
+
+	if (!p) { /* stopped meanwhile: it runs when it is started */
+		if (!vp->suspended && vp->run_state == VP_STOPPED)
+			run_start(vp);
+		return;
+	}
+	spin_lock(&p->lock);
+	if (vp->run_state != VP_INTERCEPT) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	vp->run_state = VP_QUEUED;
+	sched_wake(&p->queue, &vp->sched);
+	spin_unlock(&p->lock);
+	apic_send_fixed(p->apic_id, APIC_VECTOR_WAKE);
+}
+
 void run_crash(struct vp *vp, const char *why)
 {
 	struct pcpu *p = vp->host;
@@ -84,6 +116,8 @@ uint16_t run_start(struct vp *vp)
 
 	if (vp->run_state != VP_STOPPED)
 		return vp->run_state == VP_CRASHED ? HV_STATUS_INVALID_VP_STATE : HV_STATUS_SUCCESS;
+	if (vp->intercept_suspended)
+		return HV_STATUS_SUCCESS; /* runs once the parent completes the intercept */
 	if (!p) {
 		log_warn("partition %u: child VPs need a second pCPU; this machine has one", vp->partition->id);
 		return HV_STATUS_INVALID_VP_STATE;
@@ -103,6 +137,7 @@ int run_stop(struct vp *vp)
 	struct pcpu *p = vp->host;
 	uint64_t t0 = rdtsc();
 
+	synic_cancel(vp);
 	if (!p)
 		return 0;
 	vp->stop_request = true;
@@ -115,6 +150,7 @@ int run_stop(struct vp *vp)
 				vp->run_state = VP_STOPPED;
 			vp->host = NULL;
 			spin_unlock(&p->lock);
+			synic_cancel(vp); /* posted while it was leaving */
 			return 0;
 		}
 		spin_unlock(&p->lock);
@@ -157,6 +193,8 @@ void run_loop(void)
 		vcpu_run(vp);
 		apic_timer_stop();
 		vcpu_vp_unload(vp); /* other pCPUs may read its state now */
+		if (vp->intercept_built)
+			intercept_post(vp);
 		spin_lock(&p->lock);
 		sched_account(&p->queue, &vp->sched, rdtsc() - start);
 		if (vp->run_state == VP_RUNNING)

@@ -22,6 +22,10 @@ uint16_t run_start(struct vp *vp);
 /* Take a child VP off its pCPU, waiting (boundedly) for it to leave the
  * CPU; -1 if it did not (its pCPU takes no exit from it). */
 int run_stop(struct vp *vp);
+/* In a child's exit: it waits for the parent to complete an intercept. */
+void run_wait_intercept(struct vp *vp);
+/* The parent completed it: queue the VP again (if it was not stopped). */
+void run_resume_intercept(struct vp *vp);
 /* Stop a child VP for a fault it caused (on its own pCPU, in its exit). */
 void run_crash(struct vp *vp, const char *why);
 /* Exit policy hooks for child VPs: false = leave the CPU. */

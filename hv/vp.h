@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/abi/tlfs_synic.h"
 #include "hv/sched.h"
+#include "hv/spinlock.h"
 #include "hv/vm_exit.h"
 
 enum gpr {
@@ -48,6 +50,22 @@ struct vp_stats {
 	uint64_t gpa_faults;
 };
 
+/* A VP's synthetic interrupt controller (TLFS "Inter-Partition
+ * Communication"): its MSRs, and the intercept messages of child VPs waiting
+ * for its SINT0 slot (hv/synic.c). */
+struct synic {
+	struct spinlock lock;        /* protects all of it */
+	uint64_t scontrol, siefp, simp;
+	uint64_t sint[HV_SYNIC_SINT_COUNT];
+	struct vp *queue_head, *queue_tail; /* senders, linked by msg_next */
+};
+
+/* A child VP's synthetic timer 0 (direct mode only; docs/guests.md). */
+struct stimer {
+	uint64_t config, count;
+	uint64_t expiry_tsc;         /* next expiry in host TSC; 0 = not armed */
+};
+
 struct vp {
 	/* gpr[] is read and written by the backend's entry/exit assembly:
 	 * it must stay the first member (asserted by the backends). */
@@ -59,12 +77,24 @@ struct vp {
 	uint32_t index;              /* (i) VP index within the partition */
 	bool suspended;              /* HvRegisterExplicitSuspend */
 	/* Child VPs only, under their pCPU's lock: */
-	enum vp_run_state { VP_STOPPED, VP_QUEUED, VP_RUNNING, VP_HALTED, VP_CRASHED } run_state; /* = KEEL_VP_* */
+	enum vp_run_state { VP_STOPPED, VP_QUEUED, VP_RUNNING, VP_HALTED, VP_CRASHED,
+			    VP_INTERCEPT } run_state; /* = KEEL_VP_* */
 	struct pcpu *host;           /* the pCPU whose queue holds it, NULL if none */
 	struct sched_entity sched;
 	volatile bool stop_request;  /* the parent wants it off its pCPU */
 	struct vm_exit exit;         /* last exit, owned by the running pCPU */
 	struct vp_stats stats;
+	/* Intercepts (hv/intercept.c): the message is built in the exit and
+	 * posted to the parent once the VP has left its pCPU; the VP waits
+	 * (VP_INTERCEPT) until the parent clears HvRegisterInterceptSuspend. */
+	bool intercept_built;        /* msg holds a message not yet posted */
+	volatile bool intercept_suspended;
+	bool msg_queued;             /* on a synic queue (under its lock) */
+	struct vp *msg_next;
+	struct hv_message msg;
+	struct synic synic;
+	struct stimer stimer;
+	uint8_t pending_vector;      /* external interrupt to inject; 0 = none */
 };
 
 _Static_assert(__builtin_offsetof(struct vp, rip) == 8 * GPR_COUNT, "entry assembly layout");

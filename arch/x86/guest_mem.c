@@ -101,6 +101,26 @@ size_t guest_read_linear(struct partition *p, const struct guest_paging *g, uint
 	return done;
 }
 
+size_t guest_write_linear(struct partition *p, const struct guest_paging *g, uint64_t la, const void *buf,
+			  size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t gpa;
+		size_t chunk = 4096 - ((la + done) & 4095);
+		void *dst;
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (!translate(p, g, la + done, &gpa) || !(dst = partition_gpa_to_hva(p, gpa, chunk, true)))
+			break;
+		memcpy(dst, (const char *)buf + done, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
 enum x86_cpu_mode guest_cpu_mode(const struct guest_paging *g, int cs_long, int cs_default32)
 {
 	if (!(g->cr0 & CR0_PE))

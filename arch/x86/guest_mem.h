@@ -21,6 +21,10 @@ struct guest_paging {
  * byte whose translation fails.  Returns the number of bytes copied. */
 size_t guest_read_linear(struct partition *p, const struct guest_paging *g, uint64_t la, void *buf,
 			 size_t len);
+/* The same for writing: stops at the first byte whose translation fails or
+ * that is not writable RAM of the partition. */
+size_t guest_write_linear(struct partition *p, const struct guest_paging *g, uint64_t la, const void *buf,
+			  size_t len);
 /*
  * Where the last intercepted instruction was fetched from: a one-entry
  * software TLB for instruction fetches (guest CR3 + linear page -> host

@@ -19,6 +19,31 @@
 #define KEEL_HVCALL_NULL     0x7f00
 #define KEEL_HVCALL_GET_INFO 0x7f01
 #define KEEL_HVCALL_GET_VP_STATE 0x7f02
+#define KEEL_HVCALL_GUEST_MEMORY 0x7f03
+
+/*
+ * KEEL_HVCALL_GUEST_MEMORY (slow; parent only): read or write a child's
+ * memory at a linear address of one of its VPs, translated through that
+ * VP's paging, as an instruction of the VP would (the parent's emulator
+ * uses it for the memory side of MOVS, INS and OUTS).  The VP must be
+ * suspended or waiting for an intercept.  Input at RDX: the header, then
+ * (for a write) `length` bytes; output at R8 (for a read): `length` bytes.
+ * length <= KEEL_GUEST_MEMORY_MAX; neither buffer may cross a page.
+ * HV_STATUS_INVALID_PARAMETER if a byte does not translate to the child's
+ * RAM; a write has then stored the bytes before it.
+ */
+struct keel_guest_memory_input {
+	uint64_t partition_id;
+	uint32_t vp_index;
+	uint32_t flags;          /* KEEL_GUEST_MEMORY_WRITE */
+	uint64_t linear;
+	uint32_t length;
+	uint32_t reserved;
+	/* uint8_t data[length] for a write */
+};
+#define KEEL_GUEST_MEMORY_WRITE 1u
+#define KEEL_GUEST_MEMORY_MAX   (4096 - 32)
+_Static_assert(sizeof(struct keel_guest_memory_input) == 32, "keel_guest_memory_input layout");
 
 /*
  * KEEL_HVCALL_GET_VP_STATE (slow; parent only): input struct
@@ -36,6 +61,7 @@ struct keel_vp_state_input {
 #define KEEL_VP_RUNNING 2
 #define KEEL_VP_HALTED  3   /* executed HLT; waits for an interrupt */
 #define KEEL_VP_CRASHED 4   /* stopped by a fault it caused; see `reason` */
+#define KEEL_VP_INTERCEPT 5 /* waits for the parent to complete an intercept */
 
 struct keel_vp_state {
 	uint32_t state;         /* KEEL_VP_* */

@@ -1,0 +1,136 @@
+/* SynIC registers and message delivery; contract in synic.h. */
+#include "hv/synic.h"
+
+#include <string.h>
+
+#include "hv/partition.h"
+#include "hv/vcpu_ops.h"
+
+void synic_init(struct synic *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned i = 0; i < HV_SYNIC_SINT_COUNT; i++)
+		s->sint[i] = HV_SYNIC_SINT_RESET_VALUE;
+}
+
+/* The receiver's SINT0 slot, or NULL while its SynIC or SIM page is off. */
+static struct hv_message *sint0_slot(struct vp *t)
+{
+	struct synic *s = &t->synic;
+	struct hv_message_page *page;
+
+	if (!(s->scontrol & HV_SYNIC_SCONTROL_ENABLE) || !(s->simp & HV_SYNIC_PAGE_ENABLE))
+		return NULL;
+	page = partition_gpa_to_hva(t->partition, s->simp & HV_SYNIC_PAGE_GPA_MASK, 4096, true);
+	return page ? &page->sint_message[HV_SYNIC_INTERCEPTION_SINT] : NULL;
+}
+
+/*
+ * Move queued messages into the slot while it is empty (lock held).  The
+ * receiver empties a slot by storing HV_MESSAGE_TYPE_NONE and then reads
+ * the pending flag; here the flag is set with a locked operation before
+ * the type is read again, so one of the two sides always sees the other.
+ */
+static void deliver(struct vp *t)
+{
+	struct synic *s = &t->synic;
+	struct hv_message *slot = sint0_slot(t);
+
+	while (slot && s->queue_head) {
+		volatile uint32_t *type = &slot->header.message_type;
+		struct vp *src = s->queue_head;
+
+		if (*type != HV_MESSAGE_TYPE_NONE) {
+			__atomic_fetch_or(&slot->header.message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST);
+			if (*type != HV_MESSAGE_TYPE_NONE)
+				return;
+		}
+		s->queue_head = src->msg_next;
+		if (!s->queue_head)
+			s->queue_tail = NULL;
+		src->msg_queued = false;
+		memcpy(slot->payload, src->msg.payload, src->msg.header.payload_size);
+		slot->header.payload_size = src->msg.header.payload_size;
+		slot->header.message_flags = s->queue_head ? HV_MESSAGE_FLAG_PENDING : 0;
+		slot->header.sender = src->msg.header.sender;
+		__atomic_store_n(type, src->msg.header.message_type, __ATOMIC_RELEASE);
+	}
+}
+
+void synic_post(struct vp *src)
+{
+	struct vp *t = parent_partition.vps[0];
+	struct synic *s = &t->synic;
+
+	spin_lock(&s->lock);
+	src->msg_next = NULL;
+	src->msg_queued = true;
+	if (s->queue_tail)
+		s->queue_tail->msg_next = src;
+	else
+		s->queue_head = src;
+	s->queue_tail = src;
+	deliver(t);
+	spin_unlock(&s->lock);
+}
+
+void synic_cancel(struct vp *src)
+{
+	struct vp *t = parent_partition.vps[0];
+	struct synic *s = &t->synic;
+	struct vp **link, *prev = NULL;
+
+	spin_lock(&s->lock);
+	for (link = &s->queue_head; *link; prev = *link, link = &(*link)->msg_next) {
+		if (*link != src)
+			continue;
+		*link = src->msg_next;
+		if (s->queue_tail == src)
+			s->queue_tail = prev;
+		src->msg_queued = false;
+		break;
+	}
+	spin_unlock(&s->lock);
+}
+
+int synic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
+{
+	struct synic *s = &vp->synic;
+	uint64_t *reg;
+	int rc = 0;
+
+	switch (msr) {
+	case HV_X64_MSR_SCONTROL: reg = &s->scontrol; break;
+	case HV_X64_MSR_SIEFP: reg = &s->siefp; break;
+	case HV_X64_MSR_SIMP: reg = &s->simp; break;
+	case HV_X64_MSR_SVERSION:
+		if (write)
+			return VCPU_MSR_FAULT;
+		*value = HV_SYNIC_VERSION_1;
+		return 0;
+	case HV_X64_MSR_EOM:
+		if (!write)
+			return VCPU_MSR_FAULT;
+		spin_lock(&s->lock);
+		deliver(vp);
+		spin_unlock(&s->lock);
+		return 0;
+	default:
+		if (msr < HV_X64_MSR_SINT0 || msr > HV_X64_MSR_SINT15)
+			return VCPU_MSR_UNKNOWN;
+		reg = &s->sint[msr - HV_X64_MSR_SINT0];
+		if (write && (*value & HV_SYNIC_SINT_VECTOR_MASK) < HV_SYNIC_FIRST_VALID_VECTOR &&
+		    !(*value & HV_SYNIC_SINT_MASKED) && !(*value & HV_SYNIC_SINT_POLLING))
+			return VCPU_MSR_FAULT;
+		break;
+	}
+	if (!write) {
+		*value = *reg;
+		return 0;
+	}
+	spin_lock(&s->lock);
+	*reg = *value;
+	deliver(vp); /* the page may just have been enabled */
+	spin_unlock(&s->lock);
+	return rc;
+}
