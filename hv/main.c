@@ -15,6 +15,7 @@
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
+#include "hv/stimer.h"
 #include "hv/vcpu_ops.h"
 
 struct boot_info hv_boot;
@@ -60,6 +61,7 @@ void hv_main(uint64_t boot_info_phys)
 	desc_load(&bsp_pcpu);
 	pcpus[0] = &bsp_pcpu;
 	apic_init();
+	stimer_calibrate();
 	bsp_pcpu.apic_id = apic_id();
 
 	if (vcpu_select()) {

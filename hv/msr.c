@@ -10,6 +10,7 @@
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/partition.h"
+#include "hv/stimer.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
@@ -78,6 +79,8 @@ bool msr_exit(struct vp *vp, bool write)
 	rc = synthetic_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = synic_msr(vp, msr, write, &value);
+	if (rc == VCPU_MSR_UNKNOWN)
+		rc = stimer_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = vcpu_guest_msr(vp, msr, write, &value);
 	if (rc != 0) {

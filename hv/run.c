@@ -9,6 +9,7 @@
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
+#include "hv/stimer.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
@@ -48,9 +49,12 @@ bool run_halt(struct vp *vp)
 	struct pcpu *p = this_pcpu();
 
 	vp->rip = vp->exit.next_rip ? vp->exit.next_rip : vp->rip + 1;
+	stimer_check(vp, rdtsc());
+	if (vp->pending_vector && (vcpu_get_reg(vp, VP_REG_RFLAGS) & RFLAGS_IF))
+		return true; /* an interrupt ends the HLT at once */
 	spin_lock(&p->lock);
 	vp->run_state = VP_HALTED;
-	sched_halt(&p->queue, &vp->sched, SCHED_NO_DEADLINE);
+	sched_halt(&p->queue, &vp->sched, stimer_deadline(vp));
 	spin_unlock(&p->lock);
 	return false;
 }
@@ -187,7 +191,13 @@ void run_loop(void)
 			continue;
 		}
 		p->preempt = 0;
-		apic_timer_arm(d.run_until - rdtsc());
+		stimer_check(vp, rdtsc());
+		{
+			uint64_t until = d.run_until < stimer_deadline(vp) ? d.run_until : stimer_deadline(vp);
+			uint64_t now = rdtsc();
+
+			apic_timer_arm(until > now ? until - now : 1);
+		}
 		start = rdtsc();
 		p->current = vp;
 		vcpu_run(vp);

@@ -156,6 +156,8 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO;
 		v->vintr = SVM_V_INTR_MASKING;
 		memset(phys_to_virt(s->iopm_pa), 0xff, 3 * 4096);
+		/* ... and every MSR: children reach no hardware MSR (hv/msr.c). */
+		memset(phys_to_virt(s->msrpm_pa), 0xff, 2 * 4096);
 	}
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
@@ -296,9 +298,26 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 	}
 }
 
+/* A child's pending external interrupt becomes the VMCB's virtual
+ * interrupt, which the CPU delivers when the guest's IF allows (APM
+ * §15.21.4); the VP keeps it pending until V_IRQ reads clear at an exit. */
+static void svm_deliver_interrupt(struct svm_vp *s)
+{
+	struct vmcb *v = s->vmcb;
+
+	if (!s->vp.pending_vector || (v->vintr & SVM_V_IRQ))
+		return;
+	v->vintr = (v->vintr & SVM_V_INTR_MASKING) | SVM_V_IRQ | SVM_V_IGN_TPR | (0xfull << SVM_V_INTR_PRIO_SHIFT) |
+		   ((uint64_t)s->vp.pending_vector << SVM_V_INTR_VECTOR_SHIFT);
+}
+
 int svm_exit(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
+	int go_on;
+
+	if (s->vp.pending_vector && !(v->vintr & SVM_V_IRQ))
+		s->vp.pending_vector = 0; /* taken by the guest */
 
 	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
 	/* An event whose delivery the exit interrupted is delivered again. */
@@ -310,7 +329,10 @@ int svm_exit(struct svm_vp *s)
 	} else {
 		translate_exit(s, v);
 	}
-	return vp_handle_exit(&s->vp);
+	go_on = vp_handle_exit(&s->vp);
+	if (go_on && s->vp.pending_vector)
+		svm_deliver_interrupt(s);
+	return go_on;
 }
 
 static void svm_run(struct vp *vp)
@@ -324,6 +346,7 @@ static void svm_run(struct vp *vp)
 		/* It may have run elsewhere, or its tables changed meanwhile. */
 		s->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID
 										   : SVM_TLB_FLUSH_ALL;
+		svm_deliver_interrupt(s);
 		svm_vp_loop_child(s);
 	}
 }

@@ -25,7 +25,11 @@
 #define SVM_INTERCEPT_SKINIT    (1u << 6)
 
 /* VINTR (offset 0x60). */
+#define SVM_V_IRQ               (1ull << 8)
+#define SVM_V_INTR_PRIO_SHIFT   16
+#define SVM_V_IGN_TPR           (1ull << 20)
 #define SVM_V_INTR_MASKING      (1ull << 24)
+#define SVM_V_INTR_VECTOR_SHIFT 32
 
 /* TLB_CONTROL (offset 0x5c). */
 #define SVM_TLB_FLUSH_NOTHING   0

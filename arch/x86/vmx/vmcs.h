@@ -68,6 +68,7 @@ enum vmcs_field {
 #define VMX_PIN_EXTERNAL_INTERRUPT (1u << 0)
 #define VMX_PIN_PREEMPTION_TIMER   (1u << 6)
 /* Primary processor-based controls (SDM Table 24-6). */
+#define VMX_PROC_INTR_WINDOW      (1u << 2)
 #define VMX_PROC_HLT_EXITING      (1u << 7)
 #define VMX_PROC_UNCONDITIONAL_IO (1u << 24)
 #define VMX_PROC_USE_MSR_BITMAPS  (1u << 28)
@@ -94,6 +95,7 @@ enum vmcs_field {
 #define VMX_EXIT_EXCEPTION_NMI     0
 #define VMX_EXIT_EXTERNAL_INTR     1
 #define VMX_EXIT_TRIPLE_FAULT      2
+#define VMX_EXIT_INTR_WINDOW       7
 #define VMX_EXIT_CPUID             10
 #define VMX_EXIT_GETSEC            11
 #define VMX_EXIT_HLT               12

@@ -296,6 +296,8 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), MSR_FEATURE_CONTROL);
 	for (uint32_t msr = MSR_VMX_FIRST; msr <= MSR_VMX_LAST; msr++)
 		msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), msr);
+	if (!p->is_parent) /* children reach no hardware MSR (hv/msr.c) */
+		memset(phys_to_virt(s->msr_bitmap_pa), 0xff, 4096);
 
 	/* Children: host interrupts, HLT and every port access exit. */
 	err |= vmwrite(VMCS_PIN_CONTROLS,
@@ -530,6 +532,9 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = VM_EXIT_SHUTDOWN;
 		return;
+	case VMX_EXIT_INTR_WINDOW:
+		e->reason = VM_EXIT_NONE; /* vmx_deliver_interrupt injects now */
+		return;
 	default:
 		e->reason = (reason & VMX_EXIT_ENTRY_FAILURE) ? VM_EXIT_ENTRY_FAILED : VM_EXIT_UNHANDLED;
 		return;
@@ -538,8 +543,32 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	e->next_rip = s->vp.rip + vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
 }
 
+/* A child's pending external interrupt (vp->pending_vector): inject it if
+ * the guest can take it now, else exit as soon as it can (SDM §26.2). */
+static void vmx_deliver_interrupt(struct vmx_vp *s)
+{
+	uint64_t proc = vmread(VMCS_PROC_CONTROLS);
+
+	if (!s->vp.pending_vector) {
+		if (proc & VMX_PROC_INTR_WINDOW)
+			vmwrite(VMCS_PROC_CONTROLS, proc & ~VMX_PROC_INTR_WINDOW);
+		return;
+	}
+	if (!(vmread(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)) {
+		vmwrite(VMCS_ENTRY_INTR_INFO, s->vp.pending_vector | VMX_INTR_VALID); /* type 0: external */
+		s->vp.pending_vector = 0;
+		proc &= ~VMX_PROC_INTR_WINDOW;
+	} else {
+		proc |= VMX_PROC_INTR_WINDOW;
+	}
+	vmwrite(VMCS_PROC_CONTROLS, proc);
+}
+
 int vmx_exit(struct vmx_vp *s)
 {
+	uint64_t exit_rip = s->vp.rip;
+	int go_on;
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
 
@@ -564,7 +593,14 @@ int vmx_exit(struct vmx_vp *s)
 	} else {
 		translate_exit(s, reason & 0xffff);
 	}
-	return vp_handle_exit(&s->vp);
+	go_on = vp_handle_exit(&s->vp);
+	if (go_on && !s->vp.partition->is_parent) {
+		/* Past the instruction, STI / MOV SS blocking no longer applies. */
+		if (s->vp.rip != exit_rip)
+			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
+		vmx_deliver_interrupt(s);
+	}
+	return go_on;
 }
 
 static void vmx_run(struct vp *vp)
@@ -581,6 +617,8 @@ static void vmx_run(struct vp *vp)
 	if (!vp->partition->is_parent && caps.preempt_shift < 64)
 		vmwrite(VMCS_PREEMPTION_TIMER, RUN_SLICE_TSC >> caps.preempt_shift);
 	set_host_state(s);
+	if (!vp->partition->is_parent)
+		vmx_deliver_interrupt(s);
 	vmx_vp_loop(s);
 }
 
@@ -707,6 +745,17 @@ static int vmx_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *valu
 	}
 	if (msr >= MSR_VMX_FIRST && msr <= MSR_VMX_LAST)
 		return VCPU_MSR_FAULT; /* as on a CPU without VMX */
+	if (msr == MSR_EFER) { /* reaches here from children only */
+		const uint64_t writable = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+
+		if (!write)
+			*value = vmx_get_reg(vp, VP_REG_EFER);
+		else if (*value & ~writable)
+			return VCPU_MSR_FAULT;
+		else
+			vmx_set_reg(vp, VP_REG_EFER, *value);
+		return 0;
+	}
 	return VCPU_MSR_UNKNOWN;
 }
 

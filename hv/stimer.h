@@ -1,0 +1,27 @@
+/*
+ * Partition reference time and the synthetic timer children use (TLFS
+ * "Timers"; docs/guests.md).  Reference time counts 100 ns units from the
+ * hypervisor's start, derived from the TSC, whose rate is measured once
+ * against the PIT at boot.  Only timer 0 in direct mode is provided: an
+ * expiry makes its vector pending in the VP (vp->pending_vector), and the
+ * backend injects it when the guest can take it.
+ */
+#ifndef KEEL_HV_STIMER_H
+#define KEEL_HV_STIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/vp.h"
+
+/* Measure the TSC rate (BSP, once, before any VP runs). */
+void stimer_calibrate(void);
+uint64_t tsc_hz(void);
+/* TLFS timer MSRs: 0, VCPU_MSR_FAULT or VCPU_MSR_UNKNOWN. */
+int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value);
+/* Make the timer's vector pending if it expired by TSC `now`. */
+void stimer_check(struct vp *vp, uint64_t now);
+/* TSC of the next expiry, or SCHED_NO_DEADLINE. */
+uint64_t stimer_deadline(const struct vp *vp);
+
+#endif
