@@ -16,6 +16,7 @@ enum config_key {
 	KEY_VENDOR,
 	KEY_MODULE,
 	KEY_STARTUP,
+	KEY_TIME_SLICE,
 	KEY_COUNT,
 };
 
@@ -27,6 +28,7 @@ static const char *const config_key_names[KEY_COUNT] = {
 	[KEY_VENDOR] = "vendor",
 	[KEY_MODULE] = "module",
 	[KEY_STARTUP] = "startup",
+	[KEY_TIME_SLICE] = "time_slice",
 };
 
 static const char *const config_level_names[] = {
@@ -249,6 +251,25 @@ static int set_hv_memory(struct parser *ps, struct span v)
 	return 0;
 }
 
+/* A duration: decimal digits and a unit, us or ms. */
+static int set_time_slice(struct parser *ps, struct span v)
+{
+	char ex[EXCERPT_LEN + 4];
+	uint64_t n = 0, mult;
+	size_t i = 0;
+
+	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && n <= CONFIG_TIME_SLICE_MAX_US; i++)
+		n = n * 10 + (uint64_t)(v.p[i] - '0');
+	if (i == 0 || i + 2 != v.n || v.p[i + 1] != 's' || (v.p[i] != 'u' && v.p[i] != 'm'))
+		return fail(ps, "time_slice = '%s' is not a duration (use a number with us or ms, "
+			    "e.g. 10ms)", excerpt(ex, v));
+	mult = v.p[i] == 'm' ? 1000 : 1;
+	if (n * mult < CONFIG_TIME_SLICE_MIN_US || n * mult > CONFIG_TIME_SLICE_MAX_US)
+		return fail(ps, "time_slice = %s is out of range (must be 100us to 1000ms)", excerpt(ex, v));
+	ps->cfg->time_slice_us = (uint32_t)(n * mult);
+	return 0;
+}
+
 static int set_log_level(struct parser *ps, struct span v)
 {
 	char ex[EXCERPT_LEN + 4];
@@ -363,7 +384,7 @@ static int parse_line(struct parser *ps, struct span line)
 	}
 	if (k < 0)
 		return fail(ps, "unknown key '%s' (known keys: hypervisor, parent, hv_memory, "
-			    "log_level, vendor, module, startup)", excerpt(ex, key));
+			    "log_level, vendor, module, startup, time_slice)", excerpt(ex, key));
 	if (k != KEY_MODULE && ps->key_line[k])
 		return fail(ps, "duplicate key '%s' (first set on line %u)",
 			    config_key_names[k], ps->key_line[k]);
@@ -387,6 +408,8 @@ static int parse_line(struct parser *ps, struct span line)
 		return add_module(ps, value);
 	case KEY_STARTUP:
 		return set_startup(ps, value);
+	case KEY_TIME_SLICE:
+		return set_time_slice(ps, value);
 	}
 	return 0;
 }
@@ -396,6 +419,7 @@ static void config_defaults(struct keel_config *cfg)
 	config_zero(cfg, sizeof(*cfg));
 	cfg->hv_memory = CONFIG_HV_MEMORY_DEFAULT;
 	cfg->log_level = BOOT_LOG_INFO;
+	cfg->time_slice_us = CONFIG_TIME_SLICE_DEFAULT_US;
 	span_copy(cfg->vendor, sizeof(cfg->vendor),
 		  (struct span){ CONFIG_VENDOR_DEFAULT, sizeof(CONFIG_VENDOR_DEFAULT) - 1 });
 }

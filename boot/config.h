@@ -23,6 +23,9 @@
 #define CONFIG_HV_MEMORY_ALIGN   (2ull << 20)
 
 #define CONFIG_VENDOR_DEFAULT "Microsoft Hv"
+#define CONFIG_TIME_SLICE_DEFAULT_US 10000u   /* 10 ms */
+#define CONFIG_TIME_SLICE_MIN_US     100u
+#define CONFIG_TIME_SLICE_MAX_US     1000000u
 
 struct config_module {
 	char name[BOOT_MODULE_NAME_LEN];  /* 1..47 chars of [A-Za-z0-9_.-] */
@@ -34,6 +37,7 @@ struct keel_config {
 	char parent[CONFIG_PATH_LEN];
 	uint64_t hv_memory;               /* bytes, a multiple of 2 MiB in [16M, 4G] */
 	uint32_t log_level;               /* enum boot_log_level */
+	uint32_t time_slice_us;           /* scheduler slice, [100us, 1s] */
 	char vendor[BOOT_VENDOR_LEN + 1]; /* 1..12 printable chars, NUL-terminated */
 	char startup[BOOT_MODULE_NAME_LEN]; /* a declared module's name, or "" */
 	uint32_t module_count;

@@ -134,6 +134,7 @@ static void fill_boot_info(struct loader *ld)
 	info->version = BOOT_INFO_VERSION;
 	info->size = sizeof(*info);
 	info->log_level = cfg->log_level;
+	info->time_slice_us = cfg->time_slice_us;
 	for (unsigned i = 0; i < BOOT_VENDOR_LEN && cfg->vendor[i]; i++)
 		info->vendor[i] = cfg->vendor[i];
 	for (unsigned i = 0; i + 1 < BOOT_MODULE_NAME_LEN && cfg->startup[i]; i++)

@@ -41,6 +41,7 @@ static uint16_t get_info(struct vp *vp, uint64_t control)
 	out->features = vcpu->features();
 	out->version = 0 << 16 | 1 << 8 | 0;
 	out->parent_exits = vp->stats.exits;
+	out->time_slice_us = hv_boot.time_slice_us;
 	memcpy(out->vendor, hv_boot.vendor, sizeof(out->vendor));
 	return HV_STATUS_SUCCESS;
 }

@@ -35,6 +35,8 @@ static void take_boot_info(uint64_t phys)
 	hv_boot.startup_module[BOOT_MODULE_NAME_LEN - 1] = 0;
 	if (hv_boot.module_count > BOOT_MAX_MODULES)
 		hv_boot.module_count = BOOT_MAX_MODULES;
+	if (hv_boot.time_slice_us < 100 || hv_boot.time_slice_us > 1000000)
+		hv_boot.time_slice_us = 10000; /* the loader's default */
 	if (hv_boot.log_level <= BOOT_LOG_DEBUG)
 		log_level = (int)hv_boot.log_level;
 }

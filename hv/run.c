@@ -20,6 +20,11 @@ static struct vp *entity_vp(struct sched_entity *e)
 
 void interrupt_handle(uint64_t vector);
 
+uint64_t run_slice_tsc(void)
+{
+	return (uint64_t)hv_boot.time_slice_us * tsc_hz() / 1000000;
+}
+
 void interrupt_handle(uint64_t vector)
 {
 	if (vector == APIC_VECTOR_TIMER)
@@ -158,7 +163,7 @@ int run_stop(struct vp *vp)
 			return 0;
 		}
 		spin_unlock(&p->lock);
-		if (rdtsc() - t0 > RUN_STOP_WAIT_TSC) {
+		if (rdtsc() - t0 > 2 * tsc_hz()) { /* 2 s: it takes no exit at all */
 			log_warn("partition %u VP %u does not leave pCPU %u", vp->partition->id, vp->index, p->index);
 			return -1;
 		}
@@ -170,7 +175,7 @@ void run_loop(void)
 {
 	struct pcpu *p = this_pcpu();
 
-	sched_queue_init(&p->queue, RUN_SLICE_TSC);
+	sched_queue_init(&p->queue, run_slice_tsc());
 	apic_local_init();
 	for (;;) {
 		struct sched_decision d;

@@ -12,8 +12,8 @@
 
 #include "hv/vp.h"
 
-#define RUN_SLICE_TSC (10ull * 1000 * 1000)  /* TSC ticks per slice */
-#define RUN_STOP_WAIT_TSC (200 * RUN_SLICE_TSC)
+/* TSC ticks per time slice (keel.cfg time_slice, 10 ms by default). */
+uint64_t run_slice_tsc(void);
 
 /* The application processor's scheduling loop; never returns. */
 void run_loop(void) __attribute__((noreturn));

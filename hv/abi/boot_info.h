@@ -82,7 +82,7 @@ struct boot_info {
 
 	char vendor[BOOT_VENDOR_LEN]; /* CPUID 0x40000000 signature, NUL-padded */
 	char startup_module[BOOT_MODULE_NAME_LEN]; /* name of the startup script module, "" if none */
-	uint32_t reserved1;
+	uint32_t time_slice_us;   /* scheduler time slice (keel.cfg time_slice) */
 
 	/* Processors as the firmware's MP services report them (enabled
 	 * ones, BSP first); cpu_count 0 if the firmware has no MP services.

@@ -92,7 +92,7 @@ struct keel_hv_info {
 	uint32_t version;          /* major << 16 | minor << 8 | patch */
 	uint64_t parent_exits;     /* exits taken by the parent's VP so far */
 	char vendor[12];           /* CPUID 0x40000000 signature */
-	uint32_t reserved;
+	uint32_t time_slice_us;    /* scheduler time slice */
 };
 _Static_assert(sizeof(struct keel_hv_info) == 64, "keel_hv_info layout");
 _Static_assert(__builtin_offsetof(struct keel_hv_info, parent_memory_bytes) == 24, "keel_hv_info layout");

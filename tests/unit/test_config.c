@@ -156,6 +156,34 @@ static void test_log_levels(void **state)
 	assert_string_equal(config_log_level_name(7), "?");
 }
 
+static void test_time_slice(void **state)
+{
+	static const struct { const char *text; uint32_t us; } ok[] = {
+		{ "10ms", 10000 }, { "100us", 100 }, { "1000ms", 1000000 }, { "2500us", 2500 }, { "1ms", 1000 },
+	};
+	static const char *bad[] = { "10", "ms", "10 ms", "10s", "99us", "1001ms", "5msx", "-1ms",
+				     "99999999999999999999ms", "10MS" };
+
+	assert_int_equal(parse(MINIMAL), 0);
+	assert_int_equal(cfg.time_slice_us, CONFIG_TIME_SLICE_DEFAULT_US);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[256];
+
+		snprintf(text, sizeof(text), MINIMAL "time_slice = %s\n", ok[i].text);
+		if (parse(text) != 0)
+			fail_msg("time_slice = %s rejected: %s", ok[i].text, err);
+		assert_int_equal(cfg.time_slice_us, ok[i].us);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[256];
+
+		snprintf(text, sizeof(text), MINIMAL "time_slice = %s\n", bad[i]);
+		if (parse(text) == 0)
+			fail_msg("time_slice = %s accepted", bad[i]);
+		assert_non_null(strstr(err, "time_slice"));
+	}
+}
+
 static void test_vendor(void **state)
 {
 	assert_int_equal(parse(MINIMAL "vendor = X\n"), 0);
@@ -215,10 +243,10 @@ static void test_errors(void **state)
 	expect_error("= x\n" MINIMAL, "keel.cfg:1: missing key before '=' (expected key = value)");
 	expect_error(MINIMAL "# ok\nmemory = 64M\n",
 		     "keel.cfg:4: unknown key 'memory' (known keys: hypervisor, parent, hv_memory, "
-		     "log_level, vendor, module, startup)");
+		     "log_level, vendor, module, startup, time_slice)");
 	expect_error(MINIMAL "Hypervisor = x\n",
 		     "keel.cfg:3: unknown key 'Hypervisor' (known keys: hypervisor, parent, "
-		     "hv_memory, log_level, vendor, module, startup)");
+		     "hv_memory, log_level, vendor, module, startup, time_slice)");
 	expect_error(MINIMAL "\nparent = \\other.elf\n",
 		     "keel.cfg:4: duplicate key 'parent' (first set on line 2)");
 	expect_error(MINIMAL "log_level = info\nlog_level = debug\n",
@@ -317,7 +345,7 @@ static void test_excerpt_sanitised(void **state)
 	snprintf(text, sizeof(text), MINIMAL "%s = 1\n", key);
 	expect_error(text, "keel.cfg:3: unknown key "
 			   "'an_extremely_long_key?name_that_goes_on_and_on_a...' (known keys: "
-			   "hypervisor, parent, hv_memory, log_level, vendor, module, startup)");
+			   "hypervisor, parent, hv_memory, log_level, vendor, module, startup, time_slice)");
 }
 
 static void test_small_error_buffer(void **state)
@@ -356,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_level_errors),
 		cmocka_unit_test(test_vendor_errors),
 		cmocka_unit_test(test_module_errors),
+		cmocka_unit_test(test_time_slice),
 		cmocka_unit_test(test_missing_keys),
 		cmocka_unit_test(test_excerpt_sanitised),
 		cmocka_unit_test(test_small_error_buffer),

@@ -615,7 +615,7 @@ static void vmx_run(struct vp *vp)
 		__asm__ volatile("vmptrld %0" ::"m"(s->vmcs_pa) : "cc", "memory");
 	this_pcpu()->current = vp;
 	if (!vp->partition->is_parent && caps.preempt_shift < 64)
-		vmwrite(VMCS_PREEMPTION_TIMER, RUN_SLICE_TSC >> caps.preempt_shift);
+		vmwrite(VMCS_PREEMPTION_TIMER, run_slice_tsc() >> caps.preempt_shift);
 	set_host_state(s);
 	if (!vp->partition->is_parent)
 		vmx_deliver_interrupt(s);
