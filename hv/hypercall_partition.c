@@ -197,6 +197,8 @@ bool hypercall_partition(struct vp *vp, uint16_t code, uint64_t control, uint16_
 	case HVCALL_DELETE_VP:
 	case HVCALL_GET_VP_REGISTERS:
 	case HVCALL_SET_VP_REGISTERS:
+	case HVCALL_GET_PARTITION_PROPERTY:
+	case HVCALL_SET_PARTITION_PROPERTY:
 		break;
 	default:
 		return false;
@@ -240,6 +242,31 @@ static uint16_t call(struct vp *vp, uint16_t code, uint32_t reps, uint32_t start
 			child_delete(np);
 		}
 		return st;
+	}
+	case HVCALL_GET_PARTITION_PROPERTY:
+	case HVCALL_SET_PARTITION_PROPERTY: {
+		struct hv_input_set_partition_property in;
+		bool set = code == HVCALL_SET_PARTITION_PROPERTY;
+
+		if ((st = target(vp, set ? sizeof(in) : sizeof(struct hv_input_get_partition_property), &p)))
+			return st;
+		memcpy(&in, input, set ? sizeof(in) : sizeof(struct hv_input_get_partition_property));
+		/* Keel knows one property: the CPU weight (1..10000, 100 = default). */
+		if (in.property_code != HV_PARTITION_PROPERTY_CPU_WEIGHT)
+			return HV_STATUS_INVALID_PARAMETER;
+		if (!set) {
+			uint64_t w = p->cpu_weight ? p->cpu_weight : SCHED_WEIGHT_DEFAULT;
+
+			memcpy(output, &w, 8);
+			return write_output(vp, out, 8);
+		}
+		if (in.property_value < SCHED_WEIGHT_MIN || in.property_value > SCHED_WEIGHT_MAX)
+			return HV_STATUS_INVALID_PARAMETER;
+		p->cpu_weight = (uint32_t)in.property_value;
+		for (i = 0; i < PARTITION_MAX_VPS; i++)
+			if (p->vps[i])
+				run_set_weight(p->vps[i], p->cpu_weight);
+		return HV_STATUS_SUCCESS;
 	}
 	case HVCALL_INITIALIZE_PARTITION:
 		return (st = target(vp, 8, &p)) ? st : child_initialize(p);

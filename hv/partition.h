@@ -41,6 +41,7 @@ struct partition {
 	uint64_t pool_total;         /* pages deposited and not withdrawn */
 	uint64_t mapped_pages;       /* guest pages mapped from the parent */
 	const char *crash_reason;    /* set when one of its VPs crashed */
+	uint32_t cpu_weight;         /* scheduler weight of its VPs; 0 = default */
 };
 
 extern struct partition parent_partition;

@@ -94,6 +94,18 @@ void run_resume_intercept(struct vp *vp)
 	apic_send_fixed(p->apic_id, APIC_VECTOR_WAKE);
 }
 
+void run_set_weight(struct vp *vp, uint32_t weight)
+{
+	struct pcpu *p = vp->host;
+
+	if (!p)
+		return; /* applies when it is started */
+	spin_lock(&p->lock);
+	if (vp->host == p)
+		sched_set_weight(&p->queue, &vp->sched, weight);
+	spin_unlock(&p->lock);
+}
+
 void run_crash(struct vp *vp, const char *why)
 {
 	struct pcpu *p = vp->host;
@@ -135,7 +147,7 @@ uint16_t run_start(struct vp *vp)
 	vp->host = p;
 	vp->stop_request = false;
 	vp->run_state = VP_QUEUED;
-	sched_add(&p->queue, &vp->sched, SCHED_WEIGHT_DEFAULT);
+	sched_add(&p->queue, &vp->sched, vp->partition->cpu_weight);
 	spin_unlock(&p->lock);
 	apic_send_fixed(p->apic_id, APIC_VECTOR_WAKE);
 	return HV_STATUS_SUCCESS;

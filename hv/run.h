@@ -26,6 +26,8 @@ int run_stop(struct vp *vp);
 void run_wait_intercept(struct vp *vp);
 /* The parent completed it: queue the VP again (if it was not stopped). */
 void run_resume_intercept(struct vp *vp);
+/* A new scheduler weight for a child VP (SCHED_WEIGHT_MIN..MAX). */
+void run_set_weight(struct vp *vp, uint32_t weight);
 /* Stop a child VP for a fault it caused (on its own pCPU, in its exit). */
 void run_crash(struct vp *vp, const char *why);
 /* Exit policy hooks for child VPs: false = leave the CPU. */

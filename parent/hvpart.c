@@ -113,6 +113,25 @@ uint16_t hv_create_vp(uint64_t id, uint32_t index)
 	return simple(HVCALL_CREATE_VP);
 }
 
+uint16_t hv_set_partition_property(uint64_t id, uint32_t code, uint64_t value)
+{
+	struct hv_input_set_partition_property in = { id, code, 0, value };
+
+	memcpy(in_page, &in, sizeof(in));
+	return simple(HVCALL_SET_PARTITION_PROPERTY);
+}
+
+uint16_t hv_get_partition_property(uint64_t id, uint32_t code, uint64_t *value)
+{
+	struct hv_input_get_partition_property in = { id, code, 0 };
+	uint16_t st;
+
+	memcpy(in_page, &in, sizeof(in));
+	st = simple(HVCALL_GET_PARTITION_PROPERTY);
+	memcpy(value, out_page, sizeof(*value));
+	return st;
+}
+
 uint16_t hv_delete_vp(uint64_t id, uint32_t index)
 {
 	struct hv_input_delete_vp d = { id, index, 0 };

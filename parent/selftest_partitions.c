@@ -70,6 +70,26 @@ static void one_cycle(const uint64_t *pages, int verbose)
 		failures++;
 	}
 	expect(hv_deposit(id, withdrawn, 2, &done), HV_STATUS_SUCCESS, "deposit again");
+	expect(hv_get_partition_property(id, HV_PARTITION_PROPERTY_CPU_WEIGHT, &value), HV_STATUS_SUCCESS,
+	       "get the CPU weight");
+	if (value != 100) {
+		printf("partitions: default CPU weight %llu, expected 100\n", (unsigned long long)value);
+		failures++;
+	}
+	expect(hv_set_partition_property(id, HV_PARTITION_PROPERTY_CPU_WEIGHT, 0), HV_STATUS_INVALID_PARAMETER,
+	       "CPU weight 0");
+	expect(hv_set_partition_property(id, HV_PARTITION_PROPERTY_CPU_WEIGHT, 10001),
+	       HV_STATUS_INVALID_PARAMETER, "CPU weight 10001");
+	expect(hv_set_partition_property(id, HV_PARTITION_PROPERTY_GUEST_OS_ID, 1),
+	       HV_STATUS_INVALID_PARAMETER, "an unknown property");
+	expect(hv_set_partition_property(id, HV_PARTITION_PROPERTY_CPU_WEIGHT, 300), HV_STATUS_SUCCESS,
+	       "CPU weight 300");
+	expect(hv_get_partition_property(id, HV_PARTITION_PROPERTY_CPU_WEIGHT, &value), HV_STATUS_SUCCESS,
+	       "get the CPU weight again");
+	if (value != 300) {
+		printf("partitions: CPU weight %llu after setting 300\n", (unsigned long long)value);
+		failures++;
+	}
 	expect(hv_partition_op(HVCALL_INITIALIZE_PARTITION, id), HV_STATUS_SUCCESS, "initialize");
 	expect(hv_map_gpa(id, 0, pages + DEPOSIT_PAGES, GUEST_PAGES,
 			  HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE | HV_MAP_GPA_EXECUTABLE, &done),
