@@ -37,6 +37,7 @@ include boot/build.mk
 include arch/x86/build.mk
 include hv/build.mk
 include parent/build.mk
+include tests/guests/build.mk
 include $(sort $(wildcard tests/unit/*.mk))
 
 esp: $(ESP_FILES)

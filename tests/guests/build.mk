@@ -1,0 +1,59 @@
+# Test guests for child partitions (tests/guests/README.md): freestanding
+# ELF executables linked at 1 MiB (tests/guests/guest.ld), installed on the
+# ESP as \keel\guests\NAME.elf and named as modules in boot/keel.cfg.
+
+GUESTS_OUT     := $(BUILD)/guests
+GUESTS         := guest64 guest32 hostile spin64
+GUESTS_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
+	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -fcf-protection=none -Wall -Wextra -Werror -I.
+GUESTS_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
+	-T tests/guests/guest.ld
+
+# Every source builds for 64-bit guests under 64/ and for 32-bit ones under 32/.
+$(GUESTS_OUT)/64/%.o: tests/guests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUESTS_CFLAGS) -m64 -MMD -MP -c $< -o $@
+
+$(GUESTS_OUT)/64/%.o: tests/guests/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUESTS_CFLAGS) -m64 -MMD -MP -c $< -o $@
+
+$(GUESTS_OUT)/32/%.o: tests/guests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUESTS_CFLAGS) -m32 -march=i686 -MMD -MP -c $< -o $@
+
+$(GUESTS_OUT)/32/%.o: tests/guests/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUESTS_CFLAGS) -m32 -march=i686 -MMD -MP -c $< -o $@
+
+GUEST64_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o guest.o mmio.o)
+GUEST32_OBJS := $(addprefix $(GUESTS_OUT)/32/,entry32.o lib.o guest.o mmio.o)
+HOSTILE_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o hostile.o hostile_insns.o)
+SPIN64_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o spin64.o)
+
+$(GUESTS_OUT)/guest64.elf: $(GUEST64_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(GUEST64_OBJS)
+
+$(GUESTS_OUT)/guest32.elf: $(GUEST32_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_i386 $(GUESTS_LDFLAGS) -o $@ $(GUEST32_OBJS)
+
+$(GUESTS_OUT)/hostile.elf: $(HOSTILE_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(HOSTILE_OBJS)
+
+$(GUESTS_OUT)/spin64.elf: $(SPIN64_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(SPIN64_OBJS)
+
+$(ESP)/keel/guests/%.elf: $(GUESTS_OUT)/%.elf
+	@mkdir -p $(@D)
+	cp $< $@
+
+ESP_FILES += $(patsubst %,$(ESP)/keel/guests/%.elf,$(GUESTS))
+
+.PHONY: guests clean-guests
+guests: $(patsubst %,$(GUESTS_OUT)/%.elf,$(GUESTS))
+clean: clean-guests
+clean-guests:
+	rm -rf $(GUESTS_OUT)
+
+-include $(sort $(GUEST64_OBJS:.o=.d) $(GUEST32_OBJS:.o=.d) $(HOSTILE_OBJS:.o=.d) $(SPIN64_OBJS:.o=.d))

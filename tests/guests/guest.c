@@ -1,0 +1,216 @@
+/*
+ * guest64.elf and guest32.elf: the same tests in 64-bit long mode and in
+ * 32-bit protected mode (docs/guests.md is the contract tested).  Results go
+ * to the Keel test device one line each and are echoed on COM1; then the
+ * guest idles on the synthetic timer until the parent asks it to stop.
+ */
+#include "hv/abi/tlfs.h"
+#include "hv/abi/tlfs_synic.h"
+#include "tests/guests/lib.h"
+#include "tests/guests/mmio.h"
+#include "tests/guests/x86.h"
+
+#ifdef __x86_64__
+const char guest_name[] = "guest64";
+#define MODE "64-bit"
+#else
+const char guest_name[] = "guest32";
+#define MODE "32-bit"
+#endif
+
+#define TIMER_VECTOR   0x40
+#define TIMER_PERIOD   10000u    /* reference time units (100 ns): 1 ms */
+#define REF_PER_SECOND 10000000u
+#define TIMER_TICKS    10u       /* ticks the timer test waits for */
+#define TICKS_PER_NOTE 100u      /* idle: a COM1 line every 100 ticks */
+#define ROUND_TRIPS    1000u
+
+/* Set by the loader (docs/guests.md "Image"); never written. */
+static volatile uint32_t data_probe = 0x600df00d;
+static volatile uint8_t bss_probe[4096];
+
+/* Whether the synthetic timer ticked; if not, the idle loop polls the
+ * reference time instead of halting (a HLT would never return). */
+static bool timer_ok;
+
+static void test_image(void)
+{
+	test_begin("image loaded");
+	test_expect(".data", data_probe, 0x600df00d);
+	for (unsigned i = 0; i < sizeof(bss_probe); i++)
+		if (bss_probe[i]) {
+			test_fail(".bss byte %u is 0x%x, want 0", i, bss_probe[i]);
+			break;
+		}
+	test_end();
+}
+
+static void test_testdev(void)
+{
+	test_begin("testdev version");
+	test_expect("16-bit in 0x5e2", inw(TESTDEV_VERSION), 1);
+	test_end();
+	test_begin("testdev magic");
+	test_expect("32-bit in 0x5e4", inl(TESTDEV_CONTROL), TESTDEV_MAGIC);
+	test_end();
+}
+
+static void test_cpuid(void)
+{
+	uint32_t r[4];
+	char vendor[13];
+
+	test_begin("cpuid hypervisor bit");
+	cpuid(1, 0, r);
+	test_expect("leaf 1 ECX bit 31", r[2] >> 31, 1);
+	test_end();
+
+	test_begin("cpuid hypervisor leaves");
+	cpuid(HV_CPUID_VENDOR_AND_MAX, 0, r);
+	memcpy(vendor, &r[1], 4);
+	memcpy(vendor + 4, &r[2], 4);
+	memcpy(vendor + 8, &r[3], 4);
+	vendor[12] = 0;
+	for (unsigned i = 0; i < 12; i++)
+		if (vendor[i] && (vendor[i] < 0x20 || vendor[i] > 0x7e))
+			vendor[i] = '?';
+	say(OUT_BOTH, "hypervisor vendor \"%s\", leaves up to 0x%x", vendor, r[0]);
+	if (r[0] < HV_CPUID_LIMITS)
+		test_fail("leaf 0x40000000 EAX 0x%x, want >= 0x%x", r[0], HV_CPUID_LIMITS);
+	cpuid(HV_CPUID_INTERFACE, 0, r);
+	test_expect("leaf 0x40000001 EAX (\"Hv#1\")", r[0], HV_INTERFACE_SIGNATURE);
+	test_end();
+}
+
+static uint64_t ref_time(void)
+{
+	return rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+}
+
+static void test_ref_time(void)
+{
+	test_begin("reference time advances");
+	uint64_t t0 = ref_time(), t1 = t0;
+	for (unsigned i = 0; i < 1000000 && t1 == t0; i++)
+		t1 = ref_time();
+	if (t1 <= t0)
+		test_fail("TIME_REF_COUNT went from 0x%llx to 0x%llx", (unsigned long long)t0,
+			  (unsigned long long)t1);
+	test_end();
+}
+
+/* Synthetic timer 0, periodic, direct mode (docs/guests.md "Timer"). */
+static void timer_start(void)
+{
+	wrmsr(HV_X64_MSR_STIMER0_CONFIG, HV_STIMER_ENABLE | HV_STIMER_PERIODIC | HV_STIMER_DIRECT_MODE |
+						 ((uint64_t)TIMER_VECTOR << HV_STIMER_APIC_VECTOR_SHIFT));
+	wrmsr(HV_X64_MSR_STIMER0_COUNT, TIMER_PERIOD);
+}
+
+static void test_timer(void)
+{
+	test_begin("synthetic timer");
+	uint64_t start = ref_time();
+	timer_start();
+	/* Until the first tick, poll with interrupts on: a HLT would wait
+	 * forever if the timer never fires.  Once it has fired, HLT. */
+	sti();
+	while (timer_ticks == 0 && ref_time() - start < 2 * REF_PER_SECOND)
+		pause();
+	while (timer_ticks && timer_ticks < TIMER_TICKS && ref_time() - start < 2 * REF_PER_SECOND)
+		sti_hlt();
+	cli();
+	uint64_t elapsed = ref_time() - start;
+	uint32_t ticks = timer_ticks;
+	timer_ok = ticks > 0;
+	uint64_t us = udiv64(elapsed, 10, NULL);
+	if (ticks < TIMER_TICKS)
+		test_fail("%u ticks in %llu us of reference time, want %u in 2 s", ticks,
+			  (unsigned long long)us, TIMER_TICKS);
+	else if (elapsed < (uint64_t)(TIMER_TICKS - 1) * TIMER_PERIOD)
+		test_fail("%u ticks after only %llu us with a 1 ms period", ticks, (unsigned long long)us);
+	else
+		say(OUT_COM1, "%u timer ticks in %llu us", ticks, (unsigned long long)us);
+	test_end();
+}
+
+/* Per-iteration cost in TSC ticks of an exit served by the hypervisor
+ * (CPUID) and of one served by the parent (a test-device read). */
+static void measure(void)
+{
+	uint32_t r[4];
+	uint64_t t0 = rdtsc();
+	for (unsigned i = 0; i < ROUND_TRIPS; i++)
+		cpuid(HV_CPUID_INTERFACE, 0, r);
+	uint64_t t1 = rdtsc();
+	for (unsigned i = 0; i < ROUND_TRIPS; i++)
+		(void)inw(TESTDEV_VERSION);
+	uint64_t t2 = rdtsc();
+	say(OUT_COM1, "cpuid round trip %llu ticks", (unsigned long long)udiv64(t1 - t0, ROUND_TRIPS, NULL));
+	say(OUT_COM1, "intercept round trip %llu ticks", (unsigned long long)udiv64(t2 - t1, ROUND_TRIPS, NULL));
+}
+
+/* Returns once timer_ticks differs from `seen`; without a working timer,
+ * once a timer period of reference time has passed.  Interrupts are on
+ * afterwards. */
+static void wait_tick(uint32_t seen)
+{
+	if (!timer_ok) {
+		uint64_t start = ref_time();
+		sti();
+		while (ref_time() - start < TIMER_PERIOD)
+			pause();
+		return;
+	}
+	cli();
+	while (timer_ticks == seen) {
+		sti_hlt();
+		cli();
+	}
+	sti();
+}
+
+static __attribute__((noreturn)) void idle(void)
+{
+	uint32_t start = timer_ticks, seen = start, notes = 0, polls = 0;
+	for (;;) {
+		wait_tick(seen);
+		seen = timer_ticks;
+		polls++;
+		/* The host's stop request: 1 when asked; a device without it
+		 * reads all-ones. */
+		if (inw(TESTDEV_HOST) == 1)
+			break;
+		uint32_t n = (timer_ok ? seen - start : polls) / TICKS_PER_NOTE;
+		if (n != notes) {
+			notes = n;
+			say(OUT_COM1, "tick %u", notes);
+		}
+	}
+	cli();
+	say(OUT_COM1, "stopping on request");
+	guest_stop(tests_failed);
+}
+
+void guest_main(uintptr_t ram_bytes)
+{
+	say(OUT_COM1, "hello, " MODE " child with %lu MiB", (unsigned long)(ram_bytes >> 20));
+	idt_set_exceptions();
+	idt_set(TIMER_VECTOR, timer_isr);
+	idt_load();
+
+	test_image();
+	test_testdev();
+	test_cpuid();
+	test_mmio();
+	test_unbacked();
+	test_ref_time();
+	test_timer();
+	measure();
+
+	if (tests_failed)
+		print(OUT_BOTH, "FAIL %s: %u failed\n", guest_name, tests_failed);
+	else
+		print(OUT_BOTH, "PASS %s: all\n", guest_name);
+	idle();
+}
