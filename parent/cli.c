@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "parent/cli_parse.h"
+#include "parent/intercept.h"
 #include "parent/serial.h"
+#include "parent/x86.h"
 
 void cli_execute(const char *text)
 {
@@ -43,13 +45,24 @@ void cli_execute(const char *text)
 	printf("error: unknown command '%s' (try 'help')\n", argv[0]);
 }
 
+/* The next key; children's intercepts are served while none arrives. */
+static char wait_key(void)
+{
+	int c;
+
+	while ((c = serial_trygetc()) < 0)
+		if (!vstack_poll())
+			pause();
+	return (char)c;
+}
+
 /* Read a line with echo; backspace/DEL erase, Ctrl-U clears, Ctrl-C drops. */
 static void read_line(char *buf, size_t size)
 {
 	size_t n = 0;
 
 	for (;;) {
-		char c = serial_getc();
+		char c = wait_key();
 
 		if (c == '\r' || c == '\n') {
 			serial_write("\n", 1);

@@ -43,7 +43,8 @@ static const char *status_name(uint16_t s)
 	}
 }
 
-static int require_hv(void)
+int require_hv(void);
+int require_hv(void)
 {
 	if (!hv_ready)
 		printf("error: no Keel hypervisor interface (hypercall page not enabled)\n");
@@ -68,6 +69,7 @@ static void cmd_hv_info(int argc, char **argv)
 	printf("backend: %s\n", info.backend == KEEL_BACKEND_SVM ? "svm" :
 				info.backend == KEEL_BACKEND_VMX ? "vmx" : "unknown");
 	printf("pcpus: %u\n", info.pcpus);
+	printf("time_slice_us: %u\n", info.time_slice_us);
 	printf("hv_memory_kib: %llu\n", (unsigned long long)info.hv_memory_bytes >> 10);
 	printf("hv_free_kib: %llu\n", (unsigned long long)info.hv_free_bytes >> 10);
 	printf("parent_memory_kib: %llu\n", (unsigned long long)info.parent_memory_bytes >> 10);
@@ -201,6 +203,14 @@ static void cmd_selftest_cpu(int argc, char **argv)
 		selftest_cpu();
 }
 
+void cmd_vm_create(int argc, char **argv);
+void cmd_vm_start(int argc, char **argv);
+void cmd_vm_stop(int argc, char **argv);
+void cmd_vm_delete(int argc, char **argv);
+void cmd_vm_list(int argc, char **argv);
+void cmd_vm_info(int argc, char **argv);
+void cmd_vm_console(int argc, char **argv);
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	power_off();
@@ -221,6 +231,14 @@ const struct cli_command cli_commands[] = {
 	  cmd_selftest_partitions },
 	{ "selftest", "run", "selftest run",
 	  "child VPs on the other pCPUs: exits, HLT, preemption, crashes contained", cmd_selftest_run },
+	{ "vm", "create", "vm create NAME --image MODULE --memory SIZE", "a child VM from a boot module (ELF)",
+	  cmd_vm_create },
+	{ "vm", "start", "vm start NAME", "boot a created or stopped VM", cmd_vm_start },
+	{ "vm", "stop", "vm stop NAME [--force]", "ask the guest to stop (10 s), or stop it at once", cmd_vm_stop },
+	{ "vm", "delete", "vm delete NAME", "delete a VM that is not running, freeing its memory", cmd_vm_delete },
+	{ "vm", "list", "vm list", "the VMs: name, partition, state, memory, VPs, exits", cmd_vm_list },
+	{ "vm", "info", "vm info NAME", "one VM in detail, with the end of its console", cmd_vm_info },
+	{ "vm", "console", "vm console NAME", "the VM's COM1, live (Ctrl-] detaches)", cmd_vm_console },
 	{ "poweroff", NULL, "poweroff", "power the machine off", cmd_poweroff },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

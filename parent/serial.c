@@ -43,3 +43,10 @@ char serial_getc(void)
 		pause();
 	return (char)inb(COM1);
 }
+
+int serial_trygetc(void)
+{
+	if (!(inb(COM1 + 5) & LSR_DATA_READY))
+		return -1;
+	return inb(COM1);
+}

@@ -10,5 +10,7 @@ void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 /* Next received byte, waiting for it. */
 char serial_getc(void);
+/* Next received byte, or -1 when none has arrived; never waits. */
+int serial_trygetc(void);
 
 #endif

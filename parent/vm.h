@@ -8,7 +8,10 @@
  * the image in them and maps them into the child (the hypervisor unmaps
  * them from the parent); `vm stop` unmaps them again (the hypervisor hands
  * them back zeroed); `vm delete` frees them.  A start after a stop boots
- * the image afresh.
+ * the image afresh, on a new VP.
+ *
+ * Everything here runs on the parent's one CPU: the CLI and the intercept
+ * dispatcher (vstack_poll) never run at the same time, so nothing is locked.
  */
 #ifndef KEEL_PARENT_VM_H
 #define KEEL_PARENT_VM_H
@@ -18,15 +21,27 @@
 #include <stdint.h>
 
 #include "hv/abi/boot_info.h"
+#include "parent/vm_parse.h"
 #include "parent/vstack/ringlog.h"
 #include "parent/vstack/testdev.h"
 #include "parent/vstack/uart16550.h"
 
 #define VM_MAX          16
-#define VM_NAME_MAX     31
+#define VM_NAME_MAX     VM_NAME_LEN_MAX
 #define VM_CONSOLE_LOG  (16 * 1024)   /* bytes of COM1 output kept per child */
 #define VM_MMIO_SCRATCH 0xd0000000ull /* GPA of the emulated scratch page */
+#define VM_WHY_MAX      192           /* room for an error reason */
+#define VM_STOP_WAIT_S  10            /* how long `vm stop` waits for the guest */
 
+/*
+ * created: partition and VP exist, memory reserved, nothing mapped.
+ * running: pages mapped, VP started (it may be halted or waiting for an
+ *          intercept).
+ * stopped: VP suspended, pages back in the parent.
+ * crashed: the VP stopped on a fault it caused (the hypervisor's reason in
+ *          crash_reason); pages still mapped until `vm stop --force` or
+ *          `vm delete`.
+ */
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED, VM_CRASHED };
 
 struct vm {
@@ -34,26 +49,32 @@ struct vm {
 	char name[VM_NAME_MAX + 1];
 	uint64_t partition_id;
 	const struct boot_module *image;
+	struct vm_elf elf;              /* the image, checked at create */
 	uint64_t memory_bytes;
 	unsigned vcpus;                 /* 1 for now */
 	enum vm_state state;
 	char crash_reason[64];
+	bool guest_stopped;             /* the last boot ended by the guest's stop request */
+	uint32_t exit_code;             /* ... with this code */
+	uint64_t exits;                 /* VP exits this boot (KEEL_HVCALL_GET_VP_STATE) */
 
 	/* Emulated devices, touched only by the intercept dispatcher and the
-	 * CLI, both on the parent's one CPU. */
+	 * CLI, both on the parent's one CPU.  Reset by every start, except the
+	 * console log, which the start clears (positions keep counting, so a
+	 * reader's cursor stays valid). */
 	struct uart16550 uart;
 	struct ringlog console;
 	uint8_t console_storage[VM_CONSOLE_LOG];
 	struct testdev testdev;
 	uint8_t mmio_scratch[4096];
-	uint64_t intercepts;            /* intercept messages served */
-	uint64_t stray_accesses;        /* ports / GPAs with no device */
+	uint64_t intercepts;            /* intercept messages served this boot */
+	uint64_t stray_accesses;        /* ports / GPAs with no device, this boot */
 
-	/* Set by vm.c (the memory the child gets and its tables' deposit). */
+	/* Set by vm.c: the child's RAM, one page-aligned block whose page i
+	 * is GPA page i, and the pages deposited for its second-level tables. */
 	void *ram_block;
-	uint64_t *ram_pfns;             /* memory_bytes / 4096 parent page numbers */
+	bool ram_mapped;                /* the block's pages belong to the child */
 	void *deposit_block;
-	uint64_t *deposit_pfns;
 	size_t deposit_pages;
 };
 
@@ -61,7 +82,35 @@ struct vm {
  * partition no VM owns are dropped). */
 struct vm *vm_by_partition(uint64_t partition_id);
 /* The guest asked to be stopped through the test device (exit code):
- * called by the dispatcher, which then does not resume the VP. */
+ * called by the dispatcher, which then does not resume the VP.  Suspends
+ * the VP, takes the pages back, state stopped. */
 void vm_guest_stop(struct vm *vm, uint32_t code);
+/* The parent cannot serve an intercept of this VM (an instruction it does
+ * not emulate, say): called by the dispatcher instead of resuming the VP.
+ * Suspends the VP and shows the VM crashed with `reason`; its pages stay
+ * the child's until `vm stop --force` or `vm delete`, as after a crash the
+ * hypervisor reports. */
+void vm_crash(struct vm *vm, const char *reason);
+
+/* The VM named `name`, NULL if none. */
+struct vm *vm_by_name(const char *name);
+/* The VM in slot i (0 <= i < VM_MAX), NULL if the slot is free; slots list
+ * the VMs in creation order until one is deleted. */
+struct vm *vm_at(unsigned i);
+/* Notice a crash of a running VM and read its exit count. */
+void vm_refresh(struct vm *vm);
+const char *vm_state_name(enum vm_state state);
+
+/*
+ * The lifecycle.  Each returns 0, or -1 with a one-line reason in
+ * why[0..VM_WHY_MAX) and, on every path, the VM (and the parent's and the
+ * hypervisor's memory) as it was before the call.
+ */
+int vm_create(const char *name, const char *image, uint64_t memory_bytes, char *why);
+int vm_start(struct vm *vm, char *why);
+/* Without force: ask the guest (test device) and wait up to VM_STOP_WAIT_S
+ * seconds, serving its intercepts, for its stop request. */
+int vm_stop(struct vm *vm, bool force, char *why);
+int vm_delete(struct vm *vm, char *why);
 
 #endif

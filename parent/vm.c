@@ -1,0 +1,437 @@
+/*
+ * The VM table and each VM's lifecycle through the partition hypercalls;
+ * contract in vm.h.  Every operation either completes or undoes what it did
+ * (goto-unwind), so a failed command leaves the parent's heap and the
+ * hypervisor's memory exactly as they were.
+ */
+#include "parent/vm.h"
+
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/abi/keel_hypercall.h"
+#include "hv/abi/tlfs.h"
+#include "parent/hvcall.h"
+#include "parent/hvpart.h"
+#include "parent/intercept.h"
+#include "parent/kernel.h"
+#include "parent/vm_image.h"
+#include "parent/x86.h"
+
+#define PAGE      4096ull
+#define MAP_FLAGS (HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE | HV_MAP_GPA_EXECUTABLE)
+
+static struct vm vms[VM_MAX];
+static uint64_t pfns[HV_DEPOSIT_MEMORY_MAX_PAGES]; /* hypercall input staging */
+
+static int fail(char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, VM_WHY_MAX, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *vm_state_name(enum vm_state state)
+{
+	switch (state) {
+	case VM_CREATED: return "created";
+	case VM_RUNNING: return "running";
+	case VM_STOPPED: return "stopped";
+	case VM_CRASHED: return "crashed";
+	}
+	return "?";
+}
+
+struct vm *vm_by_name(const char *name)
+{
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i].used && !strcmp(vms[i].name, name))
+			return &vms[i];
+	return NULL;
+}
+
+struct vm *vm_by_partition(uint64_t partition_id)
+{
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i].used && vms[i].partition_id == partition_id)
+			return &vms[i];
+	return NULL;
+}
+
+struct vm *vm_at(unsigned i)
+{
+	return i < VM_MAX && vms[i].used ? &vms[i] : NULL;
+}
+
+/* ---- hypercall helpers ---- */
+
+static const char *status_text(uint16_t st)
+{
+	static char text[48];
+
+	snprintf(text, sizeof(text), "%s (%#x)", st == HV_STATUS_INVALID_VP_STATE ? "invalid VP state" :
+						 hv_status_name(st), st);
+	return text;
+}
+
+static uint16_t vp_state(const struct vm *vm, struct keel_vp_state *out)
+{
+	static struct keel_vp_state_input in __attribute__((aligned(64)));
+	static struct keel_vp_state st __attribute__((aligned(64)));
+	uint16_t s;
+
+	in = (struct keel_vp_state_input){ vm->partition_id, 0, 0 };
+	s = (uint16_t)hvcall(KEEL_HVCALL_GET_VP_STATE, (uint64_t)&in, (uint64_t)&st);
+	*out = st;
+	return s;
+}
+
+static unsigned pcpu_count(void)
+{
+	static struct keel_hv_info info __attribute__((aligned(64)));
+
+	if ((uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info) != HV_STATUS_SUCCESS)
+		return 0;
+	return info.pcpus;
+}
+
+static uint16_t set_register(const struct vm *vm, uint32_t name, uint64_t value)
+{
+	union hv_register_value v = { .reg64 = value };
+
+	return hv_set_registers(vm->partition_id, 0, &name, &v, 1);
+}
+
+static uint64_t ram_pages(const struct vm *vm)
+{
+	return vm->memory_bytes / PAGE;
+}
+
+/* Staged parent page numbers of pages [first, first + n) of a block. */
+static const uint64_t *stage_pfns(const void *block, uint64_t first, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pfns[i] = (uint64_t)block / PAGE + first + i;
+	return pfns;
+}
+
+/* Take GPA pages [0, n) back from the child (zeroed by the hypervisor). */
+static uint16_t unmap_pages(const struct vm *vm, uint64_t n)
+{
+	for (uint64_t at = 0; at < n;) {
+		size_t chunk = n - at < HV_MAP_GPA_MAX_PAGES ? (size_t)(n - at) : HV_MAP_GPA_MAX_PAGES, done = 0;
+		uint16_t st = hv_unmap_gpa(vm->partition_id, at, chunk, &done);
+
+		if (st)
+			return st;
+		at += chunk;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+/* Map the whole block at GPA 0; on failure nothing stays mapped. */
+static uint16_t map_pages(const struct vm *vm)
+{
+	uint64_t n = ram_pages(vm);
+
+	for (uint64_t at = 0; at < n;) {
+		size_t chunk = n - at < HV_MAP_GPA_MAX_PAGES ? (size_t)(n - at) : HV_MAP_GPA_MAX_PAGES, done = 0;
+		uint16_t st = hv_map_gpa(vm->partition_id, at, stage_pfns(vm->ram_block, at, chunk), chunk, MAP_FLAGS,
+					 &done);
+
+		if (st) {
+			unmap_pages(vm, at + done);
+			return st;
+		}
+		at += chunk;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+static uint16_t deposit_pages(const struct vm *vm)
+{
+	for (size_t at = 0; at < vm->deposit_pages;) {
+		size_t left = vm->deposit_pages - at, done = 0;
+		size_t chunk = left < HV_DEPOSIT_MEMORY_MAX_PAGES ? left : HV_DEPOSIT_MEMORY_MAX_PAGES;
+		uint16_t st = hv_deposit(vm->partition_id, stage_pfns(vm->deposit_block, at, chunk), chunk, &done);
+
+		if (st)
+			return st;
+		at += chunk;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+/* Suspend the VP (off its pCPU) and take every page back. */
+static uint16_t halt_and_unmap(struct vm *vm)
+{
+	uint16_t st = set_register(vm, HV_REGISTER_EXPLICIT_SUSPEND, HV_SUSPEND_REGISTER_SUSPENDED);
+
+	if (st == HV_STATUS_SUCCESS && vm->ram_mapped) {
+		st = unmap_pages(vm, ram_pages(vm));
+		if (st == HV_STATUS_SUCCESS)
+			vm->ram_mapped = false;
+	}
+	return st;
+}
+
+void vm_refresh(struct vm *vm)
+{
+	struct keel_vp_state st;
+
+	if (vp_state(vm, &st) != HV_STATUS_SUCCESS)
+		return;
+	vm->exits = st.exits;
+	if (vm->state == VM_RUNNING && st.state == KEEL_VP_CRASHED) {
+		vm->state = VM_CRASHED;
+		snprintf(vm->crash_reason, sizeof(vm->crash_reason), "%.*s", (int)sizeof(st.reason), st.reason);
+	}
+}
+
+/* ---- create / delete ---- */
+
+static void free_blocks(struct vm *vm)
+{
+	free(vm->deposit_block);
+	free(vm->ram_block);
+	memset(vm, 0, sizeof(*vm));
+}
+
+int vm_create(const char *name, const char *image, uint64_t memory_bytes, char *why)
+{
+	const struct boot_module *m;
+	struct vm *vm = NULL;
+	char reason[VM_WHY_MAX], size[24];
+	uint16_t st;
+
+	if (!vm_name_valid(name))
+		return fail(why, "bad name '%s' (use 1 to %u characters from A-Z a-z 0-9 _ -)", name, VM_NAME_MAX);
+	if (vm_by_name(name))
+		return fail(why, "a VM named '%s' exists already", name);
+	if (!(m = module_find(image)))
+		return fail(why, "no boot module named '%s' (the modules are listed by 'mem')", image);
+	for (unsigned i = 0; i < VM_MAX && !vm; i++)
+		if (!vms[i].used)
+			vm = &vms[i];
+	if (!vm)
+		return fail(why, "too many VMs (at most %u)", VM_MAX);
+	memset(vm, 0, sizeof(*vm));
+	if (vm_elf_check((const void *)m->phys, m->size, memory_bytes, &vm->elf, reason, sizeof(reason)))
+		return fail(why, "image '%s': %s", image, reason);
+	vm_format_size(memory_bytes, size, sizeof(size));
+	vm->memory_bytes = memory_bytes;
+	/* 4 KiB mappings of all RAM: a page table per 2 MiB, plus the
+	 * directories above them and some slack. */
+	vm->deposit_pages = (memory_bytes + (2ull << 20) - 1) / (2ull << 20) + 8;
+	vm->ram_block = memalign(PAGE, memory_bytes);
+	if (!vm->ram_block) {
+		fail(why, "not enough free memory in the parent for %s of RAM", size);
+		goto out_free;
+	}
+	vm->deposit_block = memalign(PAGE, vm->deposit_pages * PAGE);
+	if (!vm->deposit_block) {
+		fail(why, "not enough free memory in the parent for %s of RAM and its page tables", size);
+		goto out_free;
+	}
+	if ((st = hv_create_partition(&vm->partition_id))) {
+		fail(why, "the hypervisor cannot create another partition: %s", status_text(st));
+		goto out_free;
+	}
+	if ((st = deposit_pages(vm)) || (st = hv_partition_op(HVCALL_INITIALIZE_PARTITION, vm->partition_id)) ||
+	    (st = hv_create_vp(vm->partition_id, 0))) {
+		fail(why, "the hypervisor refused to set up partition %llu: %s", (unsigned long long)vm->partition_id,
+		     status_text(st));
+		goto out_partition;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->image = m;
+	vm->vcpus = 1;
+	vm->state = VM_CREATED;
+	ringlog_init(&vm->console, vm->console_storage, sizeof(vm->console_storage));
+	uart_init(&vm->uart, UART_COM1_BASE, &vm->console);
+	testdev_init(&vm->testdev, NULL, NULL);
+	vm->used = true;
+	return 0;
+
+out_partition:
+	/* Finalize deletes the VP; delete gives back the deposit. */
+	hv_partition_op(HVCALL_FINALIZE_PARTITION, vm->partition_id);
+	hv_partition_op(HVCALL_DELETE_PARTITION, vm->partition_id);
+out_free:
+	free_blocks(vm);
+	return -1;
+}
+
+int vm_delete(struct vm *vm, char *why)
+{
+	uint16_t st;
+
+	vm_refresh(vm);
+	if (vm->state == VM_RUNNING)
+		return fail(why, "%s is running; stop it first ('vm stop %s')", vm->name, vm->name);
+	if ((st = halt_and_unmap(vm)))
+		return fail(why, "cannot take %s's memory back: %s", vm->name, status_text(st));
+	if ((st = hv_partition_op(HVCALL_FINALIZE_PARTITION, vm->partition_id)) ||
+	    (st = hv_partition_op(HVCALL_DELETE_PARTITION, vm->partition_id)))
+		return fail(why, "the hypervisor refused to delete partition %llu: %s",
+			    (unsigned long long)vm->partition_id, status_text(st));
+	free_blocks(vm);
+	return 0;
+}
+
+/* ---- start / stop ---- */
+
+/* Replace VP 0 with a new one: a start after a stop (or a crash, which the
+ * hypervisor never restarts) begins from a VP nothing ran on. */
+static uint16_t renew_vp(const struct vm *vm)
+{
+	uint16_t st = hv_delete_vp(vm->partition_id, 0);
+
+	return st ? st : hv_create_vp(vm->partition_id, 0);
+}
+
+int vm_start(struct vm *vm, char *why)
+{
+	static uint32_t names[VM_ENTRY_REGISTERS];
+	static union hv_register_value values[VM_ENTRY_REGISTERS];
+	size_t n;
+	uint16_t st;
+
+	vm_refresh(vm);
+	if (vm->state == VM_RUNNING)
+		return fail(why, "%s is running already", vm->name);
+	if (vm->state == VM_CRASHED)
+		return fail(why, "%s has crashed (%s); use 'vm stop %s --force' first", vm->name, vm->crash_reason,
+			    vm->name);
+	if (vm->state == VM_STOPPED && (st = renew_vp(vm)))
+		return fail(why, "the hypervisor cannot renew %s's VP: %s", vm->name, status_text(st));
+	memset(vm->ram_block, 0, vm->memory_bytes);
+	vm_image_build(vm->ram_block, vm->memory_bytes, (const void *)vm->image->phys, &vm->elf);
+	n = vm_image_registers(vm->memory_bytes, &vm->elf, names, values);
+	if ((st = hv_set_registers(vm->partition_id, 0, names, values, n)) ||
+	    (st = set_register(vm, HV_REGISTER_INTERCEPT_SUSPEND, 0)))
+		return fail(why, "the hypervisor refused %s's entry registers: %s", vm->name, status_text(st));
+	/* From here on the pages are the child's: not touched again. */
+	if ((st = map_pages(vm)))
+		return fail(why, "the hypervisor refused to map %s's memory: %s", vm->name, status_text(st));
+	vm->ram_mapped = true;
+	if ((st = set_register(vm, HV_REGISTER_EXPLICIT_SUSPEND, 0))) {
+		unsigned pcpus = pcpu_count();
+
+		unmap_pages(vm, ram_pages(vm));
+		vm->ram_mapped = false;
+		if (st == HV_STATUS_INVALID_VP_STATE && pcpus == 1)
+			return fail(why, "child VPs need a second CPU (this machine has 1)");
+		return fail(why, "the hypervisor refused to start %s: %s", vm->name, status_text(st));
+	}
+	/* Fresh devices.  The VP may run already, but its first intercept is
+	 * served no earlier than the next vstack_poll(), on this CPU. */
+	ringlog_clear(&vm->console);
+	uart_init(&vm->uart, UART_COM1_BASE, &vm->console);
+	testdev_init(&vm->testdev, NULL, NULL);
+	memset(vm->mmio_scratch, 0, sizeof(vm->mmio_scratch));
+	vm->intercepts = vm->stray_accesses = vm->exits = 0;
+	vm->guest_stopped = false;
+	vm->exit_code = 0;
+	vm->crash_reason[0] = '\0';
+	vm->state = VM_RUNNING;
+	return 0;
+}
+
+void vm_guest_stop(struct vm *vm, uint32_t code)
+{
+	uint16_t st = halt_and_unmap(vm);
+
+	if (st) {
+		printf("vm: %s asked to stop, but its VP cannot be stopped: %s\n", vm->name, status_text(st));
+		return;
+	}
+	vm->state = VM_STOPPED;
+	vm->guest_stopped = true;
+	vm->exit_code = code;
+}
+
+void vm_crash(struct vm *vm, const char *reason)
+{
+	set_register(vm, HV_REGISTER_EXPLICIT_SUSPEND, HV_SUSPEND_REGISTER_SUSPENDED);
+	vm->state = VM_CRASHED;
+	snprintf(vm->crash_reason, sizeof(vm->crash_reason), "%s", reason);
+}
+
+/* TSC ticks per second, measured once over 10 ms of PIT channel 2 (8254
+ * mode 0: OUT2, read back in port 0x61 bit 5, rises at the terminal
+ * count).  1 GHz if the PIT does not answer. */
+static uint64_t tsc_hz(void)
+{
+	static uint64_t hz;
+	const uint16_t count = 11932; /* 1.193182 MHz / 100 */
+	uint8_t gate;
+	uint64_t t0, spins = 0;
+
+	if (hz)
+		return hz;
+	gate = inb(0x61);
+	outb(0x61, (gate & ~0x02) | 0x01); /* speaker off, gate on */
+	outb(0x43, 0xb0);                  /* channel 2, low then high byte, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+	t0 = rdtsc();
+	while (!(inb(0x61) & 0x20) && ++spins < 100000000)
+		;
+	hz = (rdtsc() - t0) * 100;
+	outb(0x61, gate);
+	if (spins >= 100000000 || hz < 10000000)
+		hz = 1000000000;
+	return hz;
+}
+
+int vm_stop(struct vm *vm, bool force, char *why)
+{
+	uint64_t t0, last, hz;
+	uint16_t st;
+
+	vm_refresh(vm);
+	if (vm->state == VM_CRASHED && !force)
+		return fail(why, "%s has crashed (%s); use 'vm stop %s --force' or 'vm delete %s'", vm->name,
+			    vm->crash_reason, vm->name, vm->name);
+	if (vm->state != VM_RUNNING && vm->state != VM_CRASHED)
+		return fail(why, "%s is not running (it is %s)", vm->name, vm_state_name(vm->state));
+	if (force) {
+		if ((st = halt_and_unmap(vm)))
+			return fail(why, "cannot stop %s: %s", vm->name, status_text(st));
+		vm->state = VM_STOPPED;
+		return 0;
+	}
+	/* Ask through the test device; the dispatcher calls vm_guest_stop()
+	 * when the guest's stop request arrives. */
+	testdev_ask_stop(&vm->testdev);
+	hz = tsc_hz();
+	t0 = last = rdtsc();
+	while (vm->state == VM_RUNNING && rdtsc() - t0 < VM_STOP_WAIT_S * hz) {
+		if (!vstack_poll())
+			pause();
+		if (rdtsc() - last > hz / 100) {
+			vm_refresh(vm);
+			last = rdtsc();
+		}
+	}
+	if (vm->state == VM_CRASHED)
+		return fail(why, "%s crashed instead of stopping (%s)", vm->name, vm->crash_reason);
+	if (vm->state == VM_RUNNING)
+		return fail(why, "%s did not stop within %u s; use 'vm stop %s --force'", vm->name, VM_STOP_WAIT_S,
+			    vm->name);
+	return 0;
+}
+
+/* Serves nothing until the intercept dispatcher (parent/intercept.c) is
+ * linked in; its definition replaces this one. */
+__attribute__((weak)) int vstack_poll(void)
+{
+	return 0;
+}

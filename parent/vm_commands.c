@@ -1,0 +1,253 @@
+/*
+ * The `vm` commands of the CLI: argument checking and output; the work is
+ * vm.c's.  Every failure prints one line, "error: vm CMD: REASON".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "parent/intercept.h"
+#include "parent/serial.h"
+#include "parent/vm.h"
+#include "parent/vm_parse.h"
+#include "parent/x86.h"
+
+#define CONSOLE_DETACH   0x1d      /* Ctrl-] */
+#define CONSOLE_TAIL     2048      /* bytes of console `vm info` looks at */
+#define CONSOLE_LINES    10        /* ... and the lines of it it shows */
+#define REFRESH_TSC      10000000  /* how often the console looks for a crash */
+
+int require_hv(void);
+void cmd_vm_create(int argc, char **argv);
+void cmd_vm_start(int argc, char **argv);
+void cmd_vm_stop(int argc, char **argv);
+void cmd_vm_delete(int argc, char **argv);
+void cmd_vm_list(int argc, char **argv);
+void cmd_vm_info(int argc, char **argv);
+void cmd_vm_console(int argc, char **argv);
+
+/* The VM named by argv[2] of `vm CMD NAME`, with argc checked against
+ * [min, max]; NULL (and the error printed) otherwise. */
+static struct vm *named_vm(int argc, char **argv, int max, const char *usage)
+{
+	struct vm *vm;
+
+	if (!require_hv())
+		return NULL;
+	if (argc < 3 || argc > max) {
+		printf("error: vm %s: usage: %s\n", argv[1], usage);
+		return NULL;
+	}
+	if (!(vm = vm_by_name(argv[2])))
+		printf("error: vm %s: no VM named '%s' (see 'vm list')\n", argv[1], argv[2]);
+	return vm;
+}
+
+void cmd_vm_create(int argc, char **argv)
+{
+	struct vm_create_args args;
+	char why[VM_WHY_MAX], size[24];
+	uint64_t bytes;
+	struct vm *vm;
+
+	if (!require_hv())
+		return;
+	if (vm_parse_create(argc, argv, &args, why, sizeof(why)) ||
+	    vm_parse_memory(args.memory, &bytes, why, sizeof(why)) || vm_create(args.name, args.image, bytes, why)) {
+		printf("error: vm create: %s\n", why);
+		return;
+	}
+	vm = vm_by_name(args.name);
+	vm_format_size(vm->memory_bytes, size, sizeof(size));
+	printf("vm: created %s: partition %llu, %s, image %s (ELF%s, entry %#llx)\n", vm->name,
+	       (unsigned long long)vm->partition_id, size, vm->image->name, vm->elf.long_mode ? "64" : "32",
+	       (unsigned long long)vm->elf.entry);
+}
+
+void cmd_vm_start(int argc, char **argv)
+{
+	struct vm *vm = named_vm(argc, argv, 3, "vm start NAME");
+	char why[VM_WHY_MAX];
+
+	if (!vm)
+		return;
+	if (vm_start(vm, why)) {
+		printf("error: vm start: %s\n", why);
+		return;
+	}
+	printf("vm: %s started\n", vm->name);
+}
+
+void cmd_vm_stop(int argc, char **argv)
+{
+	struct vm *vm = named_vm(argc, argv, 4, "vm stop NAME [--force]");
+	char why[VM_WHY_MAX];
+	bool force = argc == 4;
+
+	if (!vm)
+		return;
+	if (force && strcmp(argv[3], "--force")) {
+		printf("error: vm stop: unknown option '%s' (use --force)\n", argv[3]);
+		return;
+	}
+	if (vm_stop(vm, force, why)) {
+		printf("error: vm stop: %s\n", why);
+		return;
+	}
+	if (vm->guest_stopped)
+		printf("vm: %s stopped (exit code %u)\n", vm->name, vm->exit_code);
+	else
+		printf("vm: %s stopped\n", vm->name);
+}
+
+void cmd_vm_delete(int argc, char **argv)
+{
+	struct vm *vm = named_vm(argc, argv, 3, "vm delete NAME");
+	char why[VM_WHY_MAX], name[VM_NAME_MAX + 1];
+
+	if (!vm)
+		return;
+	snprintf(name, sizeof(name), "%s", vm->name);
+	if (vm_delete(vm, why)) {
+		printf("error: vm delete: %s\n", why);
+		return;
+	}
+	printf("vm: %s deleted\n", name);
+}
+
+void cmd_vm_list(int argc, char **argv)
+{
+	char size[24];
+
+	if (!require_hv())
+		return;
+	if (argc != 2) {
+		printf("error: vm list: usage: vm list\n");
+		return;
+	}
+	printf("%-16s %3s %-8s %7s %5s %12s\n", "NAME", "ID", "STATE", "MEMORY", "VCPUS", "EXITS");
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_at(i);
+
+		if (!vm)
+			continue;
+		vm_refresh(vm);
+		vm_format_size(vm->memory_bytes, size, sizeof(size));
+		printf("%-16s %3llu %-8s %7s %5u %12llu\n", vm->name, (unsigned long long)vm->partition_id,
+		       vm_state_name(vm->state), size, vm->vcpus, (unsigned long long)vm->exits);
+	}
+}
+
+/* The last CONSOLE_LINES lines of the console, indented, control bytes
+ * shown as '.' (a guest cannot drive the parent's terminal). */
+static void print_console_tail(const struct vm *vm)
+{
+	static char tail[CONSOLE_TAIL + 1];
+	size_t n = ringlog_copy_tail(&vm->console, tail, CONSOLE_TAIL), start = 0;
+	unsigned lines = 0;
+
+	while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+		n--;
+	for (size_t i = n; i > 0; i--) {
+		if (tail[i - 1] == '\n' && ++lines == CONSOLE_LINES) {
+			start = i;
+			break;
+		}
+	}
+	printf("console: %llu bytes written this boot%s\n", (unsigned long long)ringlog_used(&vm->console),
+	       n ? ", last lines:" : "");
+	if (!n)
+		return;
+	fputs("  | ", stdout);
+	for (size_t i = start; i < n; i++) {
+		char c = tail[i];
+
+		if (c == '\n')
+			fputs("\n  | ", stdout);
+		else if (c != '\r')
+			putchar((c >= 0x20 && c < 0x7f) || c == '\t' ? c : '.');
+	}
+	putchar('\n');
+}
+
+void cmd_vm_info(int argc, char **argv)
+{
+	struct vm *vm = named_vm(argc, argv, 3, "vm info NAME");
+	const struct testdev_stats *t;
+	char size[24];
+
+	if (!vm)
+		return;
+	vm_refresh(vm);
+	t = testdev_stats(&vm->testdev);
+	vm_format_size(vm->memory_bytes, size, sizeof(size));
+	printf("name: %s\n", vm->name);
+	printf("id: %llu\n", (unsigned long long)vm->partition_id);
+	printf("state: %s\n", vm_state_name(vm->state));
+	printf("image: %s (ELF%s %s, entry %#llx, %u segments)\n", vm->image->name, vm->elf.long_mode ? "64" : "32",
+	       vm->elf.long_mode ? "x86-64" : "i386", (unsigned long long)vm->elf.entry, vm->elf.segment_count);
+	printf("memory: %s\n", size);
+	printf("vcpus: %u\n", vm->vcpus);
+	printf("exits: %llu\n", (unsigned long long)vm->exits);
+	printf("intercepts: %llu\n", (unsigned long long)vm->intercepts);
+	printf("stray_accesses: %llu\n", (unsigned long long)vm->stray_accesses);
+	printf("tests: %llu passed, %llu failed\n", (unsigned long long)t->passes, (unsigned long long)t->fails);
+	if (vm->guest_stopped)
+		printf("exit_code: %u\n", vm->exit_code);
+	if (vm->crash_reason[0])
+		printf("crash_reason: %s\n", vm->crash_reason);
+	print_console_tail(vm);
+}
+
+/* Copy what the log holds past *cursor to the terminal. */
+static void console_drain(const struct vm *vm, uint64_t *cursor)
+{
+	char buf[256];
+	uint64_t lost;
+	size_t n;
+
+	for (;;) {
+		n = ringlog_read(&vm->console, cursor, buf, sizeof(buf), &lost);
+		if (lost)
+			printf("\n[console %s: %llu bytes lost]\n", vm->name, (unsigned long long)lost);
+		if (!n)
+			break;
+		fflush(stdout);
+		serial_write(buf, n);
+	}
+	fflush(stdout);
+}
+
+void cmd_vm_console(int argc, char **argv)
+{
+	struct vm *vm = named_vm(argc, argv, 3, "vm console NAME");
+	uint64_t cursor, last;
+
+	if (!vm)
+		return;
+	cursor = ringlog_start(&vm->console); /* what the log holds, then live */
+	printf("[console %s: Ctrl-] detaches]\n", vm->name);
+	last = rdtsc();
+	for (;;) {
+		int c;
+
+		vstack_poll();
+		console_drain(vm, &cursor);
+		if (rdtsc() - last > REFRESH_TSC) {
+			vm_refresh(vm);
+			last = rdtsc();
+		}
+		if (vm->state != VM_RUNNING) {
+			printf("\n[console %s: %s is %s]\n", vm->name, vm->name, vm_state_name(vm->state));
+			return;
+		}
+		c = serial_trygetc();
+		if (c == CONSOLE_DETACH) {
+			printf("\n[console %s: detached]\n", vm->name);
+			return;
+		}
+		if (c >= 0)
+			uart_receive(&vm->uart, (uint8_t)c);
+		else
+			pause();
+	}
+}
