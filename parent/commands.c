@@ -5,6 +5,7 @@
 #include "hv/abi/version.h"
 #include "parent/cli.h"
 #include "parent/hvcall.h"
+#include "parent/intercept.h"
 #include "parent/kernel.h"
 #include "parent/x86.h"
 
@@ -16,6 +17,8 @@ int commands_init(void);
 int commands_init(void)
 {
 	hv_ready = hvcall_init() == 0;
+	if (hv_ready && vstack_init())
+		printf("parent: warning: the SynIC message page is off; children's device accesses will wait\n");
 	return hv_ready ? 0 : -1;
 }
 

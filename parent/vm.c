@@ -428,10 +428,3 @@ int vm_stop(struct vm *vm, bool force, char *why)
 			    vm->name);
 	return 0;
 }
-
-/* Serves nothing until the intercept dispatcher (parent/intercept.c) is
- * linked in; its definition replaces this one. */
-__attribute__((weak)) int vstack_poll(void)
-{
-	return 0;
-}

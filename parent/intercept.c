@@ -1,0 +1,282 @@
+/*
+ * Serving child intercepts: read a message from the SINT0 slot of the SIM
+ * page, free the slot (EOM when more are pending), emulate the access on
+ * the VM's devices with the instruction emulator, then write back the
+ * registers it changed and clear HvRegisterInterceptSuspend in one
+ * HvCallSetVpRegisters.  docs/intercepts.md has the protocol.
+ */
+#include "parent/intercept.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/abi/keel_hypercall.h"
+#include "hv/abi/tlfs_synic.h"
+#include "parent/hvcall.h"
+#include "parent/hvpart.h"
+#include "parent/vm.h"
+#include "parent/vstack/insn_emulate.h"
+#include "parent/x86.h"
+
+#define SEG_L (1u << 13) /* TLFS segment attributes */
+#define SEG_D (1u << 14)
+
+static struct hv_message_page sim __attribute__((aligned(4096)));
+static int ready;
+
+int vstack_init(void)
+{
+	wrmsr(HV_X64_MSR_SINT0, HV_SYNIC_SINT_POLLING);
+	wrmsr(HV_X64_MSR_SIMP, (uint64_t)&sim | HV_SYNIC_PAGE_ENABLE);
+	wrmsr(HV_X64_MSR_SCONTROL, HV_SYNIC_SCONTROL_ENABLE);
+	ready = (rdmsr(HV_X64_MSR_SIMP) & HV_SYNIC_PAGE_GPA_MASK) == (uint64_t)&sim;
+	return ready ? 0 : -1;
+}
+
+/* ---- device side ---- */
+
+struct access {
+	struct vm *vm;
+	const struct hv_message *msg;
+	uint32_t vp_index;
+};
+
+static int pio(void *ctx, uint16_t port, unsigned size, uint32_t *value, bool write)
+{
+	struct vm *vm = ((struct access *)ctx)->vm;
+	bool stop_before = testdev_stop_requested(&vm->testdev, NULL);
+	uint32_t code;
+
+	if (uart_io(&vm->uart, port, write, size, value))
+		return 0;
+	if (testdev_io(&vm->testdev, port, write, size, value)) {
+		if (!stop_before && testdev_stop_requested(&vm->testdev, &code))
+			vm_guest_stop(vm, code);
+		return 0;
+	}
+	vm->stray_accesses++;
+	if (!write)
+		*value = 0xffffffffu;
+	return 0;
+}
+
+static int pio_in(void *ctx, uint16_t port, unsigned size, uint32_t *value)
+{
+	return pio(ctx, port, size, value, false);
+}
+
+static int pio_out(void *ctx, uint16_t port, unsigned size, uint32_t value)
+{
+	return pio(ctx, port, size, &value, true);
+}
+
+/* The scratch page is RAM-like; anything else reads all-ones. */
+static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *value)
+{
+	struct vm *vm = ((struct access *)ctx)->vm;
+	uint64_t off = gpa - VM_MMIO_SCRATCH;
+
+	*value = ~0ull;
+	if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch)) {
+		*value = 0;
+		memcpy(value, vm->mmio_scratch + off, size);
+	} else {
+		vm->stray_accesses++;
+	}
+	return 0;
+}
+
+static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
+{
+	struct vm *vm = ((struct access *)ctx)->vm;
+	uint64_t off = gpa - VM_MMIO_SCRATCH;
+
+	if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch))
+		memcpy(vm->mmio_scratch + off, &value, size);
+	else
+		vm->stray_accesses++;
+	return 0;
+}
+
+/* The child's RAM through its VP's paging (KEEL_HVCALL_GUEST_MEMORY). */
+static int guest_memory(struct access *a, uint64_t linear, void *buf, size_t len, bool write)
+{
+	static struct {
+		struct keel_guest_memory_input in;
+		uint8_t data[KEEL_GUEST_MEMORY_MAX];
+	} req __attribute__((aligned(4096)));
+	static uint8_t out[KEEL_GUEST_MEMORY_MAX] __attribute__((aligned(4096)));
+
+	while (len) {
+		size_t n = len < KEEL_GUEST_MEMORY_MAX ? len : KEEL_GUEST_MEMORY_MAX;
+
+		req.in = (struct keel_guest_memory_input){ a->vm->partition_id, a->vp_index,
+							   write ? KEEL_GUEST_MEMORY_WRITE : 0, linear, (uint32_t)n, 0 };
+		if (write)
+			memcpy(req.data, buf, n);
+		if ((uint16_t)hvcall(KEEL_HVCALL_GUEST_MEMORY, (uint64_t)&req, (uint64_t)out) != HV_STATUS_SUCCESS)
+			return -1;
+		if (!write)
+			memcpy(buf, out, n);
+		buf = (uint8_t *)buf + n;
+		linear += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int read_guest(void *ctx, uint64_t linear, void *buf, size_t len)
+{
+	return guest_memory(ctx, linear, buf, len, false);
+}
+
+static int write_guest(void *ctx, uint64_t linear, const void *buf, size_t len)
+{
+	return guest_memory(ctx, linear, (void *)buf, len, true);
+}
+
+static const struct emulate_ops ops = { mmio_read, mmio_write, pio_in, pio_out, read_guest, write_guest, NULL };
+
+/* ---- one message ---- */
+
+static enum x86_cpu_mode mode_of(const struct hv_x64_intercept_message_header *h)
+{
+	if (!(h->execution_state & HV_X64_EXEC_STATE_CR0_PE))
+		return X86_MODE_REAL16;
+	if ((h->execution_state & HV_X64_EXEC_STATE_EFER_LMA) && (h->cs_segment.attributes & SEG_L))
+		return X86_MODE_LONG64;
+	return h->cs_segment.attributes & SEG_D ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+/* Write back what changed and let the VP run again. */
+static void resume(struct access *a, const struct emulate_regs *before, const struct emulate_regs *after)
+{
+	uint32_t names[20];
+	union hv_register_value values[20];
+	size_t n = 0;
+	uint16_t st;
+
+	for (unsigned r = 0; r < 16; r++) {
+		if (before->gpr[r] == after->gpr[r])
+			continue;
+		names[n] = HV_X64_REGISTER_RAX + r;
+		values[n++].reg64 = after->gpr[r];
+	}
+	if (before->rflags != after->rflags) {
+		names[n] = HV_X64_REGISTER_RFLAGS;
+		values[n++].reg64 = after->rflags;
+	}
+	names[n] = HV_X64_REGISTER_RIP;
+	values[n++].reg64 = after->rip;
+	names[n] = HV_REGISTER_INTERCEPT_SUSPEND;
+	values[n++].reg64 = 0;
+	st = hv_set_registers(a->vm->partition_id, a->vp_index, names, values, n);
+	if (st != HV_STATUS_SUCCESS)
+		printf("vm %s: cannot resume after an intercept: %s\n", a->vm->name, hv_status_name(st));
+}
+
+/* The access could not be emulated: the VM is stopped as crashed. */
+static void fail(struct access *a, const char *what, int err)
+{
+	char reason[sizeof(a->vm->crash_reason)];
+
+	snprintf(reason, sizeof(reason), "%s at rip %#llx: %s", what, (unsigned long long)a->msg->intercept.rip,
+		 emulate_strerror(err));
+	printf("vm %s: crashed: %s\n", a->vm->name, reason);
+	vm_crash(a->vm, reason);
+}
+
+static void serve_io(struct access *a)
+{
+	const struct hv_x64_io_port_intercept_message *m = &a->msg->io_port;
+	struct emulate_io io = { m->port_number, (uint8_t)(m->access_info & HV_X64_IO_ACCESS_SIZE_MASK),
+				 m->header.intercept_access_type == HV_INTERCEPT_ACCESS_READ };
+	struct emulate_regs before = { .rip = m->header.rip, .rflags = m->header.rflags }, after;
+	int rc;
+
+	before.gpr[EMULATE_RAX] = m->rax;
+	before.gpr[EMULATE_RCX] = m->rcx;
+	before.gpr[EMULATE_RDX] = m->port_number; /* the port an IN/OUT DX used */
+	before.gpr[EMULATE_RSI] = m->rsi;
+	before.gpr[EMULATE_RDI] = m->rdi;
+	before.seg_base[EMULATE_CS] = m->header.cs_segment.base;
+	before.seg_base[EMULATE_DS] = m->ds_segment.base;
+	before.seg_base[EMULATE_ES] = m->es_segment.base;
+	after = before;
+	if (m->access_info & HV_X64_IO_ACCESS_STRING_OP)
+		rc = emulate_pio_string(m->instruction_bytes, m->instruction_byte_count, mode_of(&m->header), &io,
+					&after, &ops, a);
+	else
+		rc = emulate_pio(m->instruction_bytes, m->instruction_byte_count, mode_of(&m->header), &io, &after,
+				 &ops, a);
+	if (a->vm->state != VM_RUNNING)
+		return; /* the guest asked to be stopped */
+	if (rc) {
+		fail(a, "port I/O", rc);
+		return;
+	}
+	after.gpr[EMULATE_RDX] = before.gpr[EMULATE_RDX]; /* not the guest's RDX: never written back */
+	resume(a, &before, &after);
+}
+
+static void serve_memory(struct access *a)
+{
+	const struct hv_x64_memory_intercept_message *m = &a->msg->memory;
+	struct emulate_regs before = { .rip = m->header.rip, .rflags = m->header.rflags }, after;
+	int rc;
+
+	memcpy(before.gpr, &m->rax, sizeof(before.gpr));
+	before.seg_base[EMULATE_CS] = m->header.cs_segment.base;
+	before.seg_base[EMULATE_DS] = m->ds_segment.base;
+	before.seg_base[EMULATE_ES] = m->ds_segment.base; /* not in the message; flat guests */
+	before.seg_base[EMULATE_SS] = m->ss_segment.base;
+	after = before;
+	rc = emulate_mmio(m->instruction_bytes, m->instruction_byte_count, mode_of(&m->header),
+			  m->guest_physical_address, &after, &ops, a);
+	if (a->vm->state != VM_RUNNING)
+		return;
+	if (rc) {
+		fail(a, "memory access", rc);
+		return;
+	}
+	resume(a, &before, &after);
+}
+
+static void serve(const struct hv_message *msg)
+{
+	struct access a = { vm_by_partition(msg->header.sender), msg, msg->intercept.vp_index };
+
+	if (!a.vm || a.vm->state != VM_RUNNING)
+		return; /* stopped or deleted since: the message is stale */
+	a.vm->intercepts++;
+	switch (msg->header.message_type) {
+	case HV_MESSAGE_TYPE_X64_IO_PORT_INTERCEPT:
+		serve_io(&a);
+		break;
+	case HV_MESSAGE_TYPE_UNMAPPED_GPA:
+		serve_memory(&a);
+		break;
+	default:
+		printf("vm %s: unexpected message type %#x\n", a.vm->name, msg->header.message_type);
+		break;
+	}
+}
+
+int vstack_poll(void)
+{
+	struct hv_message *slot = &sim.sint_message[HV_SYNIC_INTERCEPTION_SINT];
+	static struct hv_message msg;
+	int served = 0;
+
+	while (ready && __atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
+		memcpy(&msg, slot, sizeof(msg));
+		/* Free the slot first, so the next message can come in. */
+		__atomic_store_n(&slot->header.message_type, HV_MESSAGE_TYPE_NONE, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (slot->header.message_flags & HV_MESSAGE_FLAG_PENDING)
+			wrmsr(HV_X64_MSR_EOM, 0);
+		serve(&msg);
+		served++;
+	}
+	return served;
+}
