@@ -309,6 +309,10 @@ int vm_start(struct vm *vm, char *why)
 	if (vm->state == VM_CRASHED)
 		return fail(why, "%s has crashed (%s); use 'vm stop %s --force' first", vm->name, vm->crash_reason,
 			    vm->name);
+	/* A message the old VP sent before it was stopped may still sit in the
+	 * SynIC slot: served now, while the VM is not running, it is dropped
+	 * instead of resuming the new VP with stale registers. */
+	vstack_poll();
 	if (vm->state == VM_STOPPED && (st = renew_vp(vm)))
 		return fail(why, "the hypervisor cannot renew %s's VP: %s", vm->name, status_text(st));
 	memset(vm->ram_block, 0, vm->memory_bytes);
@@ -333,6 +337,7 @@ int vm_start(struct vm *vm, char *why)
 	/* Fresh devices.  The VP may run already, but its first intercept is
 	 * served no earlier than the next vstack_poll(), on this CPU. */
 	ringlog_clear(&vm->console);
+	vm->console_boot = ringlog_end(&vm->console);
 	uart_init(&vm->uart, UART_COM1_BASE, &vm->console);
 	testdev_init(&vm->testdev, NULL, NULL);
 	memset(vm->mmio_scratch, 0, sizeof(vm->mmio_scratch));

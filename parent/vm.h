@@ -53,7 +53,7 @@ struct vm {
 	uint64_t memory_bytes;
 	unsigned vcpus;                 /* 1 for now */
 	enum vm_state state;
-	char crash_reason[64];
+	char crash_reason[128];
 	bool guest_stopped;             /* the last boot ended by the guest's stop request */
 	uint32_t exit_code;             /* ... with this code */
 	uint64_t exits;                 /* VP exits this boot (KEEL_HVCALL_GET_VP_STATE) */
@@ -65,6 +65,7 @@ struct vm {
 	struct uart16550 uart;
 	struct ringlog console;
 	uint8_t console_storage[VM_CONSOLE_LOG];
+	uint64_t console_boot;          /* log position where this boot's output starts */
 	struct testdev testdev;
 	uint8_t mmio_scratch[4096];
 	uint64_t intercepts;            /* intercept messages served this boot */

@@ -153,8 +153,8 @@ static void print_console_tail(const struct vm *vm)
 			break;
 		}
 	}
-	printf("console: %llu bytes written this boot%s\n", (unsigned long long)ringlog_used(&vm->console),
-	       n ? ", last lines:" : "");
+	printf("console: %llu bytes written this boot%s\n",
+	       (unsigned long long)(ringlog_end(&vm->console) - vm->console_boot), n ? ", last lines:" : "");
 	if (!n)
 		return;
 	fputs("  | ", stdout);
