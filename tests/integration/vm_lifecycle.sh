@@ -4,7 +4,8 @@
 # check32 (tests/integration/_vm_lib.sh) verify the registers, descriptor
 # tables and paging of docs/guests.md and halt, which `vm list` shows as
 # running (a failed check would triple-fault: crashed); stopped and started
-# again they boot afresh and pass again.  Then 100 rounds of vm create /
+# again they boot afresh and pass again.  guest64 stops when asked.  Then
+# 100 rounds of vm create /
 # start / stop --force / delete of a 1 MiB child, after which `hv info` and
 # `mem` read exactly as before them: no page of the parent or the
 # hypervisor, and no byte of the parent's heap, is lost.
@@ -44,6 +45,12 @@ vm stop c64 --force
 vm stop c32 --force
 vm delete c64
 vm delete c32
+vm create g64 --image guest64 --memory 16M
+vm start g64
+vm stop g64
+vm info g64
+vm console g64
+vm delete g64
 vm list
 CMDS
 boot --esp "$esp" --smp 2 --script "$SCRIPT" --timeout "$(per_emu 240 800)"
@@ -56,6 +63,20 @@ for n in 2 3; do
 done
 ok "check64 and check32 halted with the docs/guests.md entry state, twice"
 lacks 'crashed'
+
+# A guest that answers: guest64 (tests/guests) runs its tests, and `vm stop`
+# asks it to stop, which it does with the number of failed tests.
+[ "$(nth_output 1 "vm stop g64")" = "vm: g64 stopped (exit code 0)" ] ||
+	die "vm stop g64: $(nth_output 1 "vm stop g64")"
+ok "guest64 stopped on request, exit code 0"
+nth_output 1 "vm info g64" | grep -Eq '^tests: [1-9][0-9]* passed, 0 failed$' || die "vm info g64: no test results"
+nth_output 1 "vm info g64" | grep -q '^exit_code: 0$' || die "vm info g64: no exit code"
+ok "vm info g64: $(nth_output 1 "vm info g64" | grep '^tests:')"
+out=$(nth_output 1 "vm console g64")
+grep -q '^PASS guest64: all$' <<<"$out" || die "vm console g64 does not replay the guest's output"
+grep -q '^guest64: stopping on request' <<<"$out" || die "vm console g64: no 'stopping on request'"
+grep -q '^\[console g64: g64 is stopped\]$' <<<"$out" || die "vm console g64 did not return"
+ok "vm console g64 replays the log of a stopped VM and returns"
 
 # Every round succeeded.
 [ "$(grep -c '^vm: created life: partition [0-9]*, 1M, image halt64' "$TRANSCRIPT")" -eq "$cycles" ] ||
