@@ -5,10 +5,9 @@
 # tables and paging of docs/guests.md and halt, which `vm list` shows as
 # running (a failed check would triple-fault: crashed); stopped and started
 # again they boot afresh and pass again.  guest64 stops when asked.  Then
-# 100 rounds of vm create /
-# start / stop --force / delete of a 1 MiB child, after which `hv info` and
-# `mem` read exactly as before them: no page of the parent or the
-# hypervisor, and no byte of the parent's heap, is lost.
+# 100 rounds of vm create / start / stop --force / delete of a 1 MiB child,
+# after which `hv info` and `mem` read exactly as before them: no page of the
+# parent or the hypervisor, and no byte of the parent's heap, is lost.
 . "$(dirname "$0")/_lib.sh"
 . "$(dirname "$0")/_vm_lib.sh"
 
