@@ -1,8 +1,8 @@
 /*
  * The VM table and each VM's lifecycle through the partition hypercalls;
  * contract in vm.h.  Every operation either completes or undoes what it did
- * (goto-unwind), so a failed command leaves the parent's heap and the
- * hypervisor's memory exactly as they were.
+ * (goto-unwind): a failed command gives back every page and frees every
+ * block it took.
  */
 #include "parent/vm.h"
 
