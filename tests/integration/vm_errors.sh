@@ -88,7 +88,7 @@ hv info
 mem
 CMDS
 } > "$SCRIPT"
-boot --esp "$esp" --smp 2 --script "$SCRIPT" --timeout "$(per_emu 150 900)"
+boot --esp "$esp" --smp 2 --script "$SCRIPT" --timeout "$(per_emu 150 850)"
 
 # refused N CMD REGEX: the Nth reply to CMD is exactly one line, an error
 # matching REGEX.
