@@ -659,7 +659,14 @@ static void set_reg_current(struct vp *vp, enum vp_reg reg, uint64_t value)
 		vmwrite(VMCS_CR4_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR4, cr4_actual(value));
 		break;
-	case VP_REG_EFER: vmwrite(VMCS_GUEST_EFER, value); break;
+	case VP_REG_EFER: {
+		/* "IA-32e mode guest" must match EFER.LMA (SDM §26.3.1.1). */
+		uint64_t entry = vmread(VMCS_ENTRY_CONTROLS) & ~(uint64_t)VMX_ENTRY_IA32E_GUEST;
+
+		vmwrite(VMCS_GUEST_EFER, value);
+		vmwrite(VMCS_ENTRY_CONTROLS, entry | (value & EFER_LMA ? VMX_ENTRY_IA32E_GUEST : 0));
+		break;
+	}
 	case VP_REG_CS_ATTR: vmwrite(VMCS_GUEST_CS_AR, value); break;
 	case VP_REG_CPL: break; /* follows SS.DPL on VMX */
 	}
