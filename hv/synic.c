@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "arch/x86/apic.h"
 #include "hv/partition.h"
+#include "hv/pcpu.h"
 #include "hv/vcpu_ops.h"
 
 void synic_init(struct synic *s)
@@ -23,6 +25,18 @@ static struct hv_message *sint0_slot(struct vp *t)
 		return NULL;
 	page = partition_gpa_to_hva(t->partition, s->simp & HV_SYNIC_PAGE_GPA_MASK, 4096, true);
 	return page ? &page->sint_message[HV_SYNIC_INTERCEPTION_SINT] : NULL;
+}
+
+/* Raise SINT0's vector on the receiver's pCPU unless it polls (or masked
+ * it).  The receiver is the parent's VP, which owns the BSP and takes its
+ * interrupts directly. */
+static void notify(struct vp *t)
+{
+	uint64_t sint = t->synic.sint[HV_SYNIC_INTERCEPTION_SINT];
+
+	if (sint & (HV_SYNIC_SINT_MASKED | HV_SYNIC_SINT_POLLING))
+		return;
+	apic_send_fixed(pcpus[0]->apic_id, (uint8_t)(sint & HV_SYNIC_SINT_VECTOR_MASK));
 }
 
 /*
@@ -54,6 +68,7 @@ static void deliver(struct vp *t)
 		slot->header.message_flags = s->queue_head ? HV_MESSAGE_FLAG_PENDING : 0;
 		slot->header.sender = src->msg.header.sender;
 		__atomic_store_n(type, src->msg.header.message_type, __ATOMIC_RELEASE);
+		notify(t);
 	}
 }
 

@@ -4,8 +4,9 @@
  * intercept, to the parent's VP 0 on SINT0.  A slot is written only while
  * it is empty; when it is full the sender is queued and the slot's
  * message-pending flag set, and the next message goes in when the receiver
- * writes HV_X64_MSR_EOM (TLFS "SynIC Message Flags").  SINTs are polled:
- * Keel raises no interrupt for a message (docs/intercepts.md).
+ * writes HV_X64_MSR_EOM (TLFS "SynIC Message Flags").  Each delivery raises
+ * SINT0's vector at the parent's CPU unless SINT0 is masked or polled
+ * (docs/intercepts.md).
  */
 #ifndef KEEL_HV_SYNIC_H
 #define KEEL_HV_SYNIC_H

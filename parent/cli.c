@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "parent/cli_parse.h"
+#include "parent/idle.h"
 #include "parent/intercept.h"
 #include "parent/serial.h"
 #include "parent/x86.h"
@@ -52,7 +53,7 @@ static char wait_key(void)
 
 	while ((c = serial_trygetc()) < 0)
 		if (!vstack_poll())
-			pause();
+			idle_wait();
 	return (char)c;
 }
 

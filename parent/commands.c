@@ -5,6 +5,7 @@
 #include "hv/abi/version.h"
 #include "parent/cli.h"
 #include "parent/hvcall.h"
+#include "parent/idle.h"
 #include "parent/intercept.h"
 #include "parent/kernel.h"
 #include "parent/x86.h"
@@ -17,6 +18,8 @@ int commands_init(void);
 int commands_init(void)
 {
 	hv_ready = hvcall_init() == 0;
+	if (idle_init())
+		printf("parent: warning: no local APIC; the parent polls instead of sleeping\n");
 	if (hv_ready && vstack_init())
 		printf("parent: warning: the SynIC message page is off; children's device accesses will wait\n");
 	return hv_ready ? 0 : -1;

@@ -22,7 +22,7 @@ struct table_ptr {
 } __attribute__((packed));
 
 static uint64_t gdt[3] = { 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull };
-static struct gate idt[32];
+static struct gate idt[256];
 extern const uint64_t isr_stubs[32];
 
 /* Set by probe_read64/probe_call around code that may fault: where to
@@ -49,6 +49,14 @@ void exception_handle(struct frame *f)
 	       f->error, f->rip, f->rsp, cr2);
 	for (;;)
 		__asm__ volatile("cli; hlt");
+}
+
+void idt_set_interrupt(unsigned vector, void (*handler)(void));
+void idt_set_interrupt(unsigned vector, void (*handler)(void))
+{
+	uint64_t h = (uint64_t)handler;
+
+	idt[vector & 0xff] = (struct gate){ h & 0xffff, 0x08, 0, 0x8e, (h >> 16) & 0xffff, h >> 32, 0 };
 }
 
 void desc_init(void)

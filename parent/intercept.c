@@ -14,6 +14,7 @@
 #include "hv/abi/tlfs_synic.h"
 #include "parent/hvcall.h"
 #include "parent/hvpart.h"
+#include "parent/idle.h"
 #include "parent/vm.h"
 #include "parent/vstack/insn_emulate.h"
 #include "parent/x86.h"
@@ -26,7 +27,7 @@ static int ready;
 
 int vstack_init(void)
 {
-	wrmsr(HV_X64_MSR_SINT0, HV_SYNIC_SINT_POLLING);
+	wrmsr(HV_X64_MSR_SINT0, IDLE_VECTOR_MESSAGE); /* wakes idle_wait() */
 	wrmsr(HV_X64_MSR_SIMP, (uint64_t)&sim | HV_SYNIC_PAGE_ENABLE);
 	wrmsr(HV_X64_MSR_SCONTROL, HV_SYNIC_SCONTROL_ENABLE);
 	ready = (rdmsr(HV_X64_MSR_SIMP) & HV_SYNIC_PAGE_GPA_MASK) == (uint64_t)&sim;

@@ -51,6 +51,16 @@ isr_common:
 	add $16, %rsp
 	iretq
 
+/* The idle wake-up interrupts (parent/idle.c): acknowledge and return. */
+	.globl isr_wake, isr_spurious
+isr_wake:
+	pushq %rax
+	movq idle_apic(%rip), %rax
+	movl $0, (%rax)
+	popq %rax
+isr_spurious:
+	iretq
+
 /* int probe_read64(uint64_t addr, uint64_t *out) */
 	.globl probe_read64
 probe_read64:

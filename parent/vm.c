@@ -16,6 +16,7 @@
 #include "hv/abi/tlfs.h"
 #include "parent/hvcall.h"
 #include "parent/hvpart.h"
+#include "parent/idle.h"
 #include "parent/intercept.h"
 #include "parent/kernel.h"
 #include "parent/vm_image.h"
@@ -372,7 +373,8 @@ void vm_crash(struct vm *vm, const char *reason)
 /* TSC ticks per second, measured once over 10 ms of PIT channel 2 (8254
  * mode 0: OUT2, read back in port 0x61 bit 5, rises at the terminal
  * count).  1 GHz if the PIT does not answer. */
-static uint64_t tsc_hz(void)
+uint64_t parent_tsc_hz(void);
+uint64_t parent_tsc_hz(void)
 {
 	static uint64_t hz;
 	const uint16_t count = 11932; /* 1.193182 MHz / 100 */
@@ -416,11 +418,11 @@ int vm_stop(struct vm *vm, bool force, char *why)
 	/* Ask through the test device; the dispatcher calls vm_guest_stop()
 	 * when the guest's stop request arrives. */
 	testdev_ask_stop(&vm->testdev);
-	hz = tsc_hz();
+	hz = parent_tsc_hz();
 	t0 = last = rdtsc();
 	while (vm->state == VM_RUNNING && rdtsc() - t0 < VM_STOP_WAIT_S * hz) {
 		if (!vstack_poll())
-			pause();
+			idle_wait();
 		if (rdtsc() - last > hz / 100) {
 			vm_refresh(vm);
 			last = rdtsc();

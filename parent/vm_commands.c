@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "parent/idle.h"
 #include "parent/intercept.h"
 #include "parent/serial.h"
 #include "parent/vm.h"
@@ -228,9 +229,8 @@ void cmd_vm_console(int argc, char **argv)
 	printf("[console %s: Ctrl-] detaches]\n", vm->name);
 	last = rdtsc();
 	for (;;) {
-		int c;
+		int c, served = vstack_poll();
 
-		vstack_poll();
 		console_drain(vm, &cursor);
 		if (rdtsc() - last > REFRESH_TSC) {
 			vm_refresh(vm);
@@ -247,7 +247,7 @@ void cmd_vm_console(int argc, char **argv)
 		}
 		if (c >= 0)
 			uart_receive(&vm->uart, (uint8_t)c);
-		else
-			pause();
+		else if (!served)
+			idle_wait();
 	}
 }
