@@ -75,7 +75,9 @@ bool intercept_io(struct vp *vp)
 	m->access_info = (uint8_t)((e->io.size & HV_X64_IO_ACCESS_SIZE_MASK) |
 				   (e->io.string ? HV_X64_IO_ACCESS_STRING_OP : 0) |
 				   (e->io.rep ? HV_X64_IO_ACCESS_REP_PREFIX : 0));
-	m->instruction_byte_count = fetch(vp, la, m->instruction_bytes);
+	/* IN and OUT need no decoding once their length is known. */
+	if (e->io.string || !m->header.instruction_length)
+		m->instruction_byte_count = fetch(vp, la, m->instruction_bytes);
 	m->rax = vp->gpr[GPR_RAX];
 	m->ds_segment = segment(vp, VP_SEG_DS);
 	m->es_segment = segment(vp, VP_SEG_ES);

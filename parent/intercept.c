@@ -193,6 +193,7 @@ static void serve_io(struct access *a)
 	struct emulate_io io = { m->port_number, (uint8_t)(m->access_info & HV_X64_IO_ACCESS_SIZE_MASK),
 				 m->header.intercept_access_type == HV_INTERCEPT_ACCESS_READ };
 	struct emulate_regs before = { .rip = m->header.rip, .rflags = m->header.rflags }, after;
+	unsigned len = m->header.instruction_length & HV_X64_INSTRUCTION_LENGTH_MASK;
 	int rc;
 
 	before.gpr[EMULATE_RAX] = m->rax;
@@ -204,7 +205,19 @@ static void serve_io(struct access *a)
 	before.seg_base[EMULATE_DS] = m->ds_segment.base;
 	before.seg_base[EMULATE_ES] = m->es_segment.base;
 	after = before;
-	if (m->access_info & HV_X64_IO_ACCESS_STRING_OP)
+	if (!(m->access_info & HV_X64_IO_ACCESS_STRING_OP) && len) {
+		/* IN or OUT of a known length: no decoding needed. */
+		uint32_t value = (uint32_t)m->rax;
+
+		rc = (io.size == 1 || io.size == 2 || io.size == 4) ? 0 : -EMULATE_EOPERAND;
+		if (!rc)
+			rc = io.in ? pio_in(a, io.port, io.size, &value) : pio_out(a, io.port, io.size, value);
+		if (!rc && io.in)
+			after.gpr[EMULATE_RAX] = io.size == 4 ? value
+					       : (m->rax & ~((1ull << (8 * io.size)) - 1)) |
+							 (value & ((1u << (8 * io.size)) - 1));
+		after.rip += len;
+	} else if (m->access_info & HV_X64_IO_ACCESS_STRING_OP)
 		rc = emulate_pio_string(m->instruction_bytes, m->instruction_byte_count, mode_of(&m->header), &io,
 					&after, &ops, a);
 	else
@@ -270,7 +283,9 @@ int vstack_poll(void)
 	int served = 0;
 
 	while (ready && __atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
-		memcpy(&msg, slot, sizeof(msg));
+		size_t size = slot->header.payload_size;
+
+		memcpy(&msg, slot, sizeof(msg.header) + (size < sizeof(msg.payload) ? size : sizeof(msg.payload)));
 		/* Free the slot first, so the next message can come in. */
 		__atomic_store_n(&slot->header.message_type, HV_MESSAGE_TYPE_NONE, __ATOMIC_SEQ_CST);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
