@@ -399,23 +399,6 @@ static void phase_msrs(void)
 	    written, write_faults, read_faults, skipped);
 }
 
-/* ---- phase 5: accesses docs/guests.md leaves open, then a triple fault ---- */
-
-/* Accesses that straddle the end of RAM (the last bytes of the boot area
- * are unused) or the end of the scratch page, and a MOVS whose two sides
- * have the same page offset.  A parent may emulate them or crash the
- * child; they come last so that either outcome leaves the other phases
- * done. */
-static void phase_edges(void)
-{
-	poke("end of RAM", ram - 4, 8, true);
-	poke("scratch page end", 0xd0000ffc, 8, false);
-	struct string_op s = { 0xd0000000, (uintptr_t)ram_buffer, 64 };
-	long r = guard_call(do_rep_movsb, &s);
-	say(OUT_COM1, "  rep movsb 64 bytes from 0xd0000000 to a RAM page at offset 0: %s, rcx %lu",
-	    vector_name(r), (unsigned long)s.cx);
-}
-
 /* ---- the run --------------------------------------------------------------- */
 
 void guest_main(uintptr_t ram_bytes)
@@ -449,8 +432,6 @@ void guest_main(uintptr_t ram_bytes)
 	say(OUT_BOTH, "phase 4: %llu faults", (unsigned long long)(guard_faults - before));
 
 	say(OUT_BOTH, "all phases survived, %llu faults recovered", (unsigned long long)guard_faults);
-	say(OUT_BOTH, "phase 5 straddling accesses and a triple fault");
-	phase_edges();
 	say(OUT_BOTH, "triple fault");
 	/* An IDT with limit 0: #UD cannot be delivered, nor the #GP and #DF
 	 * that follow, so the processor shuts down (SDM vol. 3 §6.15,

@@ -332,6 +332,10 @@ int svm_exit(struct svm_vp *s)
 	go_on = vp_handle_exit(&s->vp);
 	if (go_on && s->vp.pending_vector)
 		svm_deliver_interrupt(s);
+	/* A slice that ended while the guest ran with IF clear (some CPUs take
+	 * no INTR exit then) ends at its next exit of any kind. */
+	if (go_on && !s->vp.partition->is_parent && this_pcpu()->preempt)
+		return 0;
 	return go_on;
 }
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# emulators: qemu-svm bochs-vmx bochs-svm
+# Children at work, in one boot with 2 CPUs: guest64 and guest32
+# (tests/guests) run at once and pass their tests (CPUID, port I/O, MMIO
+# emulated by the parent, the synthetic timer), each console followed live
+# and detached with Ctrl-]; then the hostile guest attacks (memory outside
+# its RAM, VMX/SVM instructions, random hypercalls and MSRs) and
+# triple-faults: it is shown crashed with the reason while the other two
+# keep running, the parent answering all along.  guest64 stops when asked,
+# guest32 is stopped by force, and after the deletes every page is back.
+. "$(dirname "$0")/_lib.sh"
+
+slow=$(per_emu 1 4)
+{
+	echo 'hv info'
+	echo 'vm create web --image guest64 --memory 8M'
+	echo 'vm create old --image guest32 --memory 4M'
+	echo 'vm create bad --image hostile --memory 4M'
+	echo 'vm start web'
+	echo 'vm start old'
+	echo '@nowait vm console web'
+	echo '@expect ^(PASS|FAIL) guest64: (all|[0-9]+ failed)'
+	echo '@expect guest64: tick 1$'
+	echo '@send 1d'
+	echo '@nowait vm console old'
+	echo '@expect ^(PASS|FAIL) guest32: (all|[0-9]+ failed)'
+	echo '@expect guest32: tick [0-9]+$'
+	echo '@send 1d'
+	echo 'vm start bad'
+	echo '@nowait vm console bad'
+	echo '@expect console bad: bad is crashed'
+	echo 'vm list'
+	echo 'vm info bad'
+	echo '@nowait vm console web'
+	echo '@expect guest64: tick [0-9]+$'
+	echo '@send 1d'
+	echo 'vm stop web'
+	echo 'vm stop old --force'
+	echo 'vm list'
+	echo 'vm delete web'
+	echo 'vm delete old'
+	echo 'vm delete bad'
+	echo 'vm list'
+	echo 'hv info'
+} > "$SCRIPT"
+boot --smp 2 --script "$SCRIPT" --timeout $((300 * slow))
+
+has '^PASS guest64: all$'
+has '^PASS guest32: all$'
+lacks '^FAIL guest'
+has 'console web: detached'
+has 'console old: detached'
+in_order 'guest64: tick 1$' 'console web: detached' 'guest32: tick' 'console old: detached'
+has '^hostile: phase 2 '
+has '^hostile: phase 3 '
+has '^hostile: phase 4 '
+has '^hostile: all phases survived'
+has 'partition [0-9]+ VP 0 crashed at rip .*triple fault'
+has '^bad +[0-9]+ crashed '
+has '^web +[0-9]+ running '
+has '^old +[0-9]+ running '
+has "^crash_reason: .*triple fault"
+has 'vm: web stopped \(exit code 0\)'
+has 'vm: old stopped'
+# The hypervisor's and the parent's memory are what they were before.
+hv_free=$(grep -E '^hv_free_kib:' "$TRANSCRIPT" | sed -n '1p;$p' | uniq | wc -l)
+parent_mem=$(grep -E '^parent_memory_kib:' "$TRANSCRIPT" | sed -n '1p;$p' | uniq | wc -l)
+[ "$hv_free" = 1 ] && [ "$parent_mem" = 1 ] || die "memory differs after the deletes: $(grep -E '^(hv_free|parent_memory)_kib' "$TRANSCRIPT" | tr '\n' ' ')"
+ok "hv_free_kib and parent_memory_kib unchanged after the deletes"
