@@ -29,6 +29,7 @@ struct pcpu {
 	struct spinlock lock;    /* protects queue and each queued VP's run state */
 	struct sched_queue queue;
 	volatile int preempt;    /* the slice ended: set by the timer interrupt */
+	uint64_t slice_end;      /* TSC at which the running child VP's slice ends */
 	struct arch_pcpu arch;   /* descriptors and backend areas */
 };
 

@@ -64,6 +64,16 @@ bool run_halt(struct vp *vp)
 	return false;
 }
 
+bool run_slice_over(struct vp *vp)
+{
+	struct pcpu *p = this_pcpu();
+
+	if (rdtsc() < p->slice_end)
+		return p->preempt;
+	p->preempt = 1;
+	return true;
+}
+
 void run_wait_intercept(struct vp *vp)
 {
 	struct pcpu *p = this_pcpu();
@@ -213,6 +223,7 @@ void run_loop(void)
 			uint64_t until = d.run_until < stimer_deadline(vp) ? d.run_until : stimer_deadline(vp);
 			uint64_t now = rdtsc();
 
+			p->slice_end = until;
 			apic_timer_arm(until > now ? until - now : 1);
 		}
 		start = rdtsc();

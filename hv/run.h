@@ -22,6 +22,10 @@ uint16_t run_start(struct vp *vp);
 /* Take a child VP off its pCPU, waiting (boundedly) for it to leave the
  * CPU; -1 if it did not (its pCPU takes no exit from it). */
 int run_stop(struct vp *vp);
+/* After any exit of a child: whether its slice (or the wait for its next
+ * timer expiry) is over, by the clock rather than by the timer interrupt,
+ * which some CPUs do not turn into an exit while the guest has IF clear. */
+bool run_slice_over(struct vp *vp);
 /* In a child's exit: it waits for the parent to complete an intercept. */
 void run_wait_intercept(struct vp *vp);
 /* The parent completed it: queue the VP again (if it was not stopped). */

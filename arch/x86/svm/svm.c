@@ -16,6 +16,7 @@
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
+#include "hv/run.h"
 
 #define MSR_VM_CR       0xc0010114u
 #define MSR_VM_HSAVE_PA 0xc0010117u
@@ -298,45 +299,89 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 	}
 }
 
-/* A child's pending external interrupt becomes the VMCB's virtual
- * interrupt, which the CPU delivers when the guest's IF allows (APM
- * §15.21.4); the VP keeps it pending until V_IRQ reads clear at an exit. */
+/*
+ * A child's pending external interrupt (vp.pending_vector): injected as an
+ * event when the guest can take it now (IF set, no interrupt shadow), else
+ * left in the VMCB's virtual interrupt, which the CPU delivers once IF
+ * allows (APM §15.21.4).  Bochs delivers no virtual interrupt; there the
+ * event injection at a later exit does it.
+ */
 static void svm_deliver_interrupt(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
+	uint8_t vector = s->vp.pending_vector;
 
-	if (!s->vp.pending_vector || (v->vintr & SVM_V_IRQ))
+	if (!(v->eventinj & SVM_EVENT_VALID) && (v->rflags & RFLAGS_IF) && !(v->interrupt_shadow & 1)) {
+		v->eventinj = vector | SVM_EVENT_VALID; /* type 0: external interrupt */
+		s->vp.pending_vector = 0;
 		return;
+	}
 	v->vintr = (v->vintr & SVM_V_INTR_MASKING) | SVM_V_IRQ | SVM_V_IGN_TPR | (0xfull << SVM_V_INTR_PRIO_SHIFT) |
-		   ((uint64_t)s->vp.pending_vector << SVM_V_INTR_VECTOR_SHIFT);
+		   ((uint64_t)vector << SVM_V_INTR_VECTOR_SHIFT);
+	s->virq_armed = true;
 }
 
-int svm_exit(struct svm_vp *s)
+/* At an exit: a virtual interrupt the guest took is no longer pending;
+ * one it did not take is withdrawn (svm_deliver_interrupt decides anew). */
+static inline void svm_collect_interrupt(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
-	int go_on;
 
-	if (s->vp.pending_vector && !(v->vintr & SVM_V_IRQ))
-		s->vp.pending_vector = 0; /* taken by the guest */
+	if (!s->virq_armed)
+		return;
+	s->virq_armed = false;
+	if (v->vintr & SVM_V_IRQ)
+		v->vintr &= ~SVM_V_IRQ;
+	else
+		s->vp.pending_vector = 0;
+}
 
-	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
-	/* An event whose delivery the exit interrupted is delivered again. */
-	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? v->exitintinfo : 0;
-	if (v->exitcode == SVM_EXIT_CPUID) { /* the hot one, kept short */
+/* Translate the exit (CPUID inline: the hot one) and run the policy. */
+static inline int svm_handle(struct svm_vp *s, struct vmcb *v)
+{
+	if (v->exitcode == SVM_EXIT_CPUID) {
 		s->vp.exit.hw_code = SVM_EXIT_CPUID;
 		s->vp.exit.reason = VM_EXIT_CPUID;
 		s->vp.exit.next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
 	} else {
 		translate_exit(s, v);
 	}
-	go_on = vp_handle_exit(&s->vp);
+	return vp_handle_exit(&s->vp);
+}
+
+/* The exit handlers svm_run.S calls: the parent's, and a child's, which
+ * also looks after its virtual interrupt and its time slice. */
+static inline void svm_exit_common(struct vmcb *v)
+{
+	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
+	/* An event whose delivery the exit interrupted is delivered again. */
+	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? v->exitintinfo : 0;
+}
+
+int svm_exit_child(struct svm_vp *s)
+{
+	struct vmcb *v = s->vmcb;
+	uint64_t exit_rip = s->vp.rip;
+	int go_on;
+
+	svm_exit_common(v);
+	svm_collect_interrupt(s);
+	go_on = svm_handle(s, v);
+	if (s->vp.rip != exit_rip)
+		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
 	if (go_on && s->vp.pending_vector)
 		svm_deliver_interrupt(s);
-	/* A slice that ended while the guest ran with IF clear (some CPUs take
-	 * no INTR exit then) ends at its next exit of any kind. */
-	if (go_on && !s->vp.partition->is_parent && this_pcpu()->preempt)
-		return 0;
-	return go_on;
+	/* A slice that ended while the guest ran with IF clear (Bochs takes no
+	 * INTR exit then) ends at its next exit of any kind. */
+	return go_on && !run_slice_over(&s->vp);
+}
+
+int svm_exit(struct svm_vp *s)
+{
+	struct vmcb *v = s->vmcb;
+
+	svm_exit_common(v);
+	return svm_handle(s, v);
 }
 
 static void svm_run(struct vp *vp)
@@ -350,7 +395,8 @@ static void svm_run(struct vp *vp)
 		/* It may have run elsewhere, or its tables changed meanwhile. */
 		s->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID
 										   : SVM_TLB_FLUSH_ALL;
-		svm_deliver_interrupt(s);
+		if (vp->pending_vector)
+			svm_deliver_interrupt(s);
 		svm_vp_loop_child(s);
 	}
 }

@@ -15,6 +15,7 @@ struct svm_vp {
 	uint64_t msrpm_pa;
 	uint64_t iopm_pa;
 	struct insn_fetch_cache fetch; /* emptied by svm_flush_slat */
+	bool virq_armed;        /* vp.pending_vector sits in the VMCB's V_IRQ */
 };
 _Static_assert(__builtin_offsetof(struct svm_vp, vmcb_pa) == 0, "svm_run.S layout");
 _Static_assert(__builtin_offsetof(struct svm_vp, host_state_pa) == 8, "svm_run.S layout");
@@ -23,12 +24,13 @@ _Static_assert(__builtin_offsetof(struct vp, gpr) == 0, "svm_run.S uses the vp.g
 
 static inline struct svm_vp *to_svm(struct vp *vp) { return container_of(vp, struct svm_vp, vp); }
 
-/* svm_run.S: enter the guest again and again, calling svm_exit after each
- * #VMEXIT with the guest's GPRs saved and the host's state restored, until
- * svm_exit returns 0. */
+/* svm_run.S: enter the guest again and again, calling svm_exit (a child's
+ * loop: svm_exit_child) after each #VMEXIT with the guest's GPRs saved and
+ * the host's state restored, until it returns 0. */
 void svm_vp_loop(struct svm_vp *s);
 void svm_vp_loop_child(struct svm_vp *s);
 int svm_exit(struct svm_vp *s);
+int svm_exit_child(struct svm_vp *s);
 
 extern const struct vcpu_ops svm_vcpu_ops;
 extern const struct pt_format svm_npt_format;

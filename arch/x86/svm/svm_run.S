@@ -7,7 +7,8 @@
  * VMLOAD/VMSAVE move the guest's FS/GS/TR/LDTR/syscall MSRs; the host's are
  * reloaded from s->host_state_pa.  GIF is clear from before the guest
  * state is loaded until the host state is back (APM §15.17).  After each
- * exit svm_exit(s) runs; the loop ends when it returns 0.  Host callee-saved
+ * exit svm_exit(s) (svm_exit_child(s) for a child) runs; the loop ends
+ * when it returns 0.  Host callee-saved
  * registers are saved once per loop, not per exit.
  *
  * svm_vp_loop_child differs in one point: a child's VMCB masks interrupts
@@ -50,7 +51,11 @@
 	cli                       /* pending interrupts wait for the exit policy */
 	.endif
 	stgi
+	.if \child
+	call svm_exit_child
+	.else
 	call svm_exit
+	.endif
 	test %eax, %eax
 	jnz .Lenter\@
 	HOST_RESTORE
