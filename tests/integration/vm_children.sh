@@ -8,7 +8,12 @@
 # triple-faults: it is shown crashed with the reason while the other two
 # keep running, the parent answering all along.  guest64 stops when asked,
 # guest32 is stopped by force, and after the deletes every page is back.
+# Bochs' AMD-V stops the whole emulator at a guest's triple fault (it takes
+# no shutdown intercept), so the hostile guest is left out on bochs-svm.
 . "$(dirname "$0")/_lib.sh"
+
+hostile=1
+[ "$KEEL_EMU" = bochs-svm ] && hostile=0
 
 slow=$(per_emu 1 4)
 {
@@ -26,11 +31,13 @@ slow=$(per_emu 1 4)
 	echo '@expect ^(PASS|FAIL) guest32: (all|[0-9]+ failed)'
 	echo '@expect guest32: tick [0-9]+$'
 	echo '@send 1d'
-	echo 'vm start bad'
-	echo '@nowait vm console bad'
-	echo '@expect console bad: bad is crashed'
-	echo 'vm list'
-	echo 'vm info bad'
+	if [ "$hostile" = 1 ]; then
+		echo 'vm start bad'
+		echo '@nowait vm console bad'
+		echo '@expect console bad: bad is crashed'
+		echo 'vm list'
+		echo 'vm info bad'
+	fi
 	echo '@nowait vm console web'
 	echo '@expect guest64: tick [0-9]+$'
 	echo '@send 1d'
@@ -51,15 +58,17 @@ lacks '^FAIL guest'
 has 'console web: detached'
 has 'console old: detached'
 in_order 'guest64: tick 1$' 'console web: detached' 'guest32: tick' 'console old: detached'
-has '^hostile: phase 2 '
-has '^hostile: phase 3 '
-has '^hostile: phase 4 '
-has '^hostile: all phases survived'
-has 'partition [0-9]+ VP 0 crashed at rip .*triple fault'
-has '^bad +[0-9]+ crashed '
-has '^web +[0-9]+ running '
-has '^old +[0-9]+ running '
-has "^crash_reason: .*triple fault"
+if [ "$hostile" = 1 ]; then
+	has '^hostile: phase 2 '
+	has '^hostile: phase 3 '
+	has '^hostile: phase 4 '
+	has '^hostile: all phases survived'
+	has 'partition [0-9]+ VP 0 crashed at rip .*triple fault'
+	has '^bad +[0-9]+ crashed '
+	has '^web +[0-9]+ running '
+	has '^old +[0-9]+ running '
+	has "^crash_reason: .*triple fault"
+fi
 has 'vm: web stopped \(exit code 0\)'
 has 'vm: old stopped'
 # The hypervisor's and the parent's memory are what they were before.
