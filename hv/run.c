@@ -64,6 +64,15 @@ bool run_halt(struct vp *vp)
 	return false;
 }
 
+/* TSC ticks from now to `deadline`, at least 1 (a deadline that passed
+ * since it was chosen fires at once rather than after a wrap-around). */
+static uint64_t ticks_until(uint64_t deadline)
+{
+	uint64_t now = rdtsc();
+
+	return deadline > now ? deadline - now : 1;
+}
+
 bool run_slice_over(struct vp *vp)
 {
 	struct pcpu *p = this_pcpu();
@@ -213,7 +222,7 @@ void run_loop(void)
 		if (!vp) {
 			/* Idle until a wake-up IPI (or the next deadline). */
 			if (d.run_until != SCHED_NO_DEADLINE)
-				apic_timer_arm(d.run_until - rdtsc());
+				apic_timer_arm(ticks_until(d.run_until));
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 			continue;
 		}
@@ -221,10 +230,9 @@ void run_loop(void)
 		stimer_check(vp, rdtsc());
 		{
 			uint64_t until = d.run_until < stimer_deadline(vp) ? d.run_until : stimer_deadline(vp);
-			uint64_t now = rdtsc();
 
 			p->slice_end = until;
-			apic_timer_arm(until > now ? until - now : 1);
+			apic_timer_arm(ticks_until(until));
 		}
 		start = rdtsc();
 		p->current = vp;
