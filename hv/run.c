@@ -129,7 +129,10 @@ void run_crash(struct vp *vp, const char *why)
 {
 	struct pcpu *p = vp->host;
 
-	log_warn("partition %u VP %u crashed at rip %#lx: %s", vp->partition->id, vp->index, vp->rip, why);
+	/* The parent reports it (KEEL_HVCALL_GET_VP_STATE); at the default log
+	 * level this line would interleave with the parent's on the shared
+	 * serial port, and a guest decides when it comes. */
+	log_debug("partition %u VP %u crashed at rip %#lx: %s", vp->partition->id, vp->index, vp->rip, why);
 	vp->partition->crash_reason = why;
 	if (!p)
 		return;

@@ -49,7 +49,10 @@ static uint64_t find_low_pages(void)
 
 void ap_main(struct pcpu *p)
 {
-	write_cr0(read_cr0() | CR0_WP);
+	/* INIT leaves the caches disabled (CD, NW set); the BSP runs with them
+	 * on, and VM entry keeps the host's CD/NW for the guest (SDM §27.3.2.1). */
+	write_cr0((read_cr0() | CR0_WP) & ~(CR0_CD | CR0_NW));
+	wbinvd();
 	desc_load(p);
 	if (vcpu_enable_cpu()) {
 		__atomic_store_n(&p->online, -1, __ATOMIC_RELEASE);

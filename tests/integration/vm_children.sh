@@ -63,7 +63,6 @@ if [ "$hostile" = 1 ]; then
 	has '^hostile: phase 3 '
 	has '^hostile: phase 4 '
 	has '^hostile: all phases survived'
-	has 'partition [0-9]+ VP 0 crashed at rip .*triple fault'
 	has '^bad +[0-9]+ crashed '
 	has '^web +[0-9]+ running '
 	has '^old +[0-9]+ running '
