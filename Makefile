@@ -44,7 +44,7 @@ esp: $(ESP_FILES)
 
 run: bootstrap
 	$(MAKE) esp
-	tools/keel-run
+	tools/keel-run --smp 2
 
 bootstrap:
 	@tools/bootstrap --check || tools/bootstrap
