@@ -34,7 +34,8 @@ void cpuid_policy_init(void)
 	/* Version: build number in EAX, major.minor in EBX (TLFS §2.4.3). */
 	l[2].eax = 1;
 	l[2].ebx = 0u << 16 | 1u;
-	l[3].eax = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX;
+	l[3].eax = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX | HV_ACCESS_PARTITION_REFERENCE_COUNTER |
+		   HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS | HV_ACCESS_FREQUENCY_MSRS;
 	l[5].eax = 1;                 /* maximum virtual processors */
 	l[5].ebx = pcpu_count;        /* maximum logical processors */
 	l[6].eax = HV_HW_MSR_BITMAPS | HV_HW_SLAT;

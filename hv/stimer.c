@@ -77,6 +77,11 @@ int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 			return VCPU_MSR_FAULT;
 		*value = ref_of_tsc(rdtsc());
 		return 0;
+	case HV_X64_MSR_TSC_FREQUENCY:
+		if (write)
+			return VCPU_MSR_FAULT;
+		*value = tsc_rate;
+		return 0;
 	case HV_X64_MSR_STIMER0_CONFIG:
 		if (!write) {
 			*value = t->config;

@@ -14,6 +14,7 @@
 
 #include "hv/abi/keel_hypercall.h"
 #include "hv/abi/tlfs.h"
+#include "hv/abi/tlfs_synic.h"
 #include "parent/hvcall.h"
 #include "parent/hvpart.h"
 #include "parent/idle.h"
@@ -370,32 +371,12 @@ void vm_crash(struct vm *vm, const char *reason)
 	snprintf(vm->crash_reason, sizeof(vm->crash_reason), "%s", reason);
 }
 
-/* TSC ticks per second, measured once over 10 ms of PIT channel 2 (8254
- * mode 0: OUT2, read back in port 0x61 bit 5, rises at the terminal
- * count).  1 GHz if the PIT does not answer. */
+/* TSC ticks per second, as the hypervisor measured them
+ * (HV_X64_MSR_TSC_FREQUENCY). */
 uint64_t parent_tsc_hz(void);
 uint64_t parent_tsc_hz(void)
 {
-	static uint64_t hz;
-	const uint16_t count = 11932; /* 1.193182 MHz / 100 */
-	uint8_t gate;
-	uint64_t t0, spins = 0;
-
-	if (hz)
-		return hz;
-	gate = inb(0x61);
-	outb(0x61, (gate & ~0x02) | 0x01); /* speaker off, gate on */
-	outb(0x43, 0xb0);                  /* channel 2, low then high byte, mode 0 */
-	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
-	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20) && ++spins < 100000000)
-		;
-	hz = (rdtsc() - t0) * 100;
-	outb(0x61, gate);
-	if (spins >= 100000000 || hz < 10000000)
-		hz = 1000000000;
-	return hz;
+	return rdmsr(HV_X64_MSR_TSC_FREQUENCY);
 }
 
 int vm_stop(struct vm *vm, bool force, char *why)

@@ -22,7 +22,11 @@
 /* 0x40000003 EAX: partition privileges, low half (TLFS §4.2.2). */
 #define HV_ACCESS_VP_RUNTIME_MSR    (1u << 0)
 #define HV_ACCESS_HYPERCALL_MSRS    (1u << 5)
+#define HV_ACCESS_PARTITION_REFERENCE_COUNTER (1u << 1)
+#define HV_ACCESS_SYNIC_REGS        (1u << 2)
+#define HV_ACCESS_SYNTHETIC_TIMER_REGS (1u << 3)
 #define HV_ACCESS_VP_INDEX          (1u << 6)
+#define HV_ACCESS_FREQUENCY_MSRS    (1u << 11)
 /* 0x40000006 EAX. */
 #define HV_HW_MSR_BITMAPS           (1u << 1)
 #define HV_HW_SLAT                  (1u << 3)
