@@ -46,6 +46,17 @@ static uint16_t get_info(struct vp *vp, uint64_t control)
 	return HV_STATUS_SUCCESS;
 }
 
+/* VP `index` of the child partition `id`: a TLFS status. */
+static uint16_t child_vp(uint64_t id, uint32_t index, struct partition **p, struct vp **t)
+{
+	*p = partition_get(id);
+	if (!*p || (*p)->is_parent)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (index >= PARTITION_MAX_VPS || !(*t = (*p)->vps[index]))
+		return HV_STATUS_INVALID_VP_INDEX;
+	return HV_STATUS_SUCCESS;
+}
+
 static uint16_t get_vp_state(struct vp *vp, uint64_t control)
 {
 	struct keel_vp_state_input in;
@@ -54,6 +65,7 @@ static uint16_t get_vp_state(struct vp *vp, uint64_t control)
 	void *dst;
 	struct partition *p;
 	struct vp *t;
+	uint16_t st;
 
 	if (!vp->partition->is_parent)
 		return HV_STATUS_ACCESS_DENIED;
@@ -64,11 +76,8 @@ static uint16_t get_vp_state(struct vp *vp, uint64_t control)
 	if (!src || !dst)
 		return HV_STATUS_INVALID_PARAMETER;
 	memcpy(&in, src, sizeof(in));
-	p = partition_get(in.partition_id);
-	if (!p || p->is_parent)
-		return HV_STATUS_INVALID_PARTITION_ID;
-	if (in.vp_index >= PARTITION_MAX_VPS || !(t = p->vps[in.vp_index]))
-		return HV_STATUS_INVALID_VP_INDEX;
+	if ((st = child_vp(in.partition_id, in.vp_index, &p, &t)))
+		return st;
 	out.state = t->run_state; /* enum vp_run_state matches KEEL_VP_* */
 	out.pcpu = t->host ? t->host->index : 0;
 	out.exits = t->stats.exits;
@@ -86,6 +95,7 @@ static uint16_t guest_memory(struct vp *vp, uint64_t control)
 	struct partition *p;
 	struct vp *t;
 	void *dst = NULL;
+	uint16_t st;
 
 	if (!vp->partition->is_parent)
 		return HV_STATUS_ACCESS_DENIED;
@@ -103,11 +113,8 @@ static uint16_t guest_memory(struct vp *vp, uint64_t control)
 		dst = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_R8], in.length ? in.length : 1, true);
 	if (!src || (!(in.flags & KEEL_GUEST_MEMORY_WRITE) && !dst))
 		return HV_STATUS_INVALID_PARAMETER;
-	p = partition_get(in.partition_id);
-	if (!p || p->is_parent)
-		return HV_STATUS_INVALID_PARTITION_ID;
-	if (in.vp_index >= PARTITION_MAX_VPS || !(t = p->vps[in.vp_index]))
-		return HV_STATUS_INVALID_VP_INDEX;
+	if ((st = child_vp(in.partition_id, in.vp_index, &p, &t)))
+		return st;
 	if (!t->suspended && !t->intercept_suspended)
 		return HV_STATUS_INVALID_VP_STATE;
 	g = (struct guest_paging){ vcpu_get_reg(t, VP_REG_CR0), vcpu_get_reg(t, VP_REG_CR3),
