@@ -36,6 +36,7 @@ void cpuid_policy_init(void)
 	l[2].ebx = 0u << 16 | 1u;
 	l[3].eax = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX | HV_ACCESS_PARTITION_REFERENCE_COUNTER |
 		   HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS | HV_ACCESS_FREQUENCY_MSRS;
+	l[3].edx = HV_FEATURE_GUEST_CRASH_MSRS;
 	l[5].eax = 1;                 /* maximum virtual processors */
 	l[5].ebx = pcpu_count;        /* maximum logical processors */
 	l[6].eax = HV_HW_MSR_BITMAPS | HV_HW_SLAT;

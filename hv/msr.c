@@ -59,6 +59,22 @@ static int synthetic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *valu
 			return VCPU_MSR_FAULT;
 		p->hypercall_msr = *value;
 		return 0;
+	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
+		if (write)
+			p->crash_params[msr - HV_X64_MSR_CRASH_P0] = *value;
+		else
+			*value = p->crash_params[msr - HV_X64_MSR_CRASH_P0];
+		return 0;
+	case HV_X64_MSR_CRASH_CTL:
+		if (!write) {
+			*value = HV_CRASH_CTL_CRASH_NOTIFY | HV_CRASH_CTL_CRASH_MESSAGE;
+			return 0;
+		}
+		if (*value & ~(HV_CRASH_CTL_CRASH_NOTIFY | HV_CRASH_CTL_CRASH_MESSAGE))
+			return VCPU_MSR_FAULT;
+		if (*value & HV_CRASH_CTL_CRASH_NOTIFY)
+			partition_guest_crash(p, *value);
+		return 0;
 	case HV_X64_MSR_VP_INDEX:
 		if (write)
 			return VCPU_MSR_FAULT;

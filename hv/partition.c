@@ -1,10 +1,12 @@
 /* The parent partition: creation, its memory view, and its faults. */
 #include "hv/partition.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "arch/x86/cpu.h"
 #include "hv/abi/parent_boot.h"
+#include "hv/abi/tlfs.h"
 #include "hv/hv.h"
 #include "hv/intercept.h"
 #include "hv/log.h"
@@ -55,8 +57,31 @@ void partition_crash(struct partition *p, const char *why)
 			p->crash_reason = why;
 		return;
 	}
-	log_err("partition %u crashed: %s", p->id, why);
-	panic("the parent partition stopped; nothing left to run");
+	log_err("parent partition crashed: %s", why);
+	run_stop_machine();
+}
+
+void partition_guest_crash(struct partition *p, uint64_t ctl)
+{
+	const uint64_t *cp = p->crash_params;
+	size_t len = 0;
+
+	if ((ctl & HV_CRASH_CTL_CRASH_MESSAGE) && cp[4]) {
+		/* The message, up to the end of its page and of crash_text, with
+		 * anything unprintable shown as '?'; a trailing newline dropped. */
+		size_t want = cp[4] < sizeof(p->crash_text) - 1 ? cp[4] : sizeof(p->crash_text) - 1;
+		size_t room = 4096 - (cp[3] & 0xfff), n = want < room ? want : room;
+		const char *msg = partition_gpa_to_hva(p, cp[3], n, false);
+
+		for (; msg && len < n && msg[len] && msg[len] != '\n'; len++)
+			p->crash_text[len] = msg[len] >= 0x20 && msg[len] < 0x7f ? msg[len] : '?';
+	}
+	if (len)
+		p->crash_text[len] = 0;
+	else
+		snprintf(p->crash_text, sizeof(p->crash_text), "guest crash report P0-P4 %#lx %#lx %#lx %#lx %#lx",
+			 cp[0], cp[1], cp[2], cp[3], cp[4]);
+	partition_crash(p, p->crash_text);
 }
 
 /* First page tables for the parent: identity [0, 4 GiB) with 2 MiB pages. */

@@ -41,6 +41,8 @@ struct partition {
 	uint64_t pool_total;         /* pages deposited and not withdrawn */
 	uint64_t mapped_pages;       /* guest pages mapped from the parent */
 	const char *crash_reason;    /* set when one of its VPs crashed */
+	uint64_t crash_params[5];    /* HV_X64_MSR_CRASH_P0-P4 */
+	char crash_text[120];        /* a reason the guest reported (crash_reason then points here) */
 	uint32_t cpu_weight;         /* scheduler weight of its VPs; 0 = default */
 };
 
@@ -56,6 +58,9 @@ int parent_create(void);
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool write);
 /* Stop a partition for a fault it caused; never returns for the parent. */
 void partition_crash(struct partition *p, const char *why);
+/* The guest reported a crash through HV_X64_MSR_CRASH_CTL (`ctl`): its
+ * message, or its P0-P4, become the crash reason. */
+void partition_guest_crash(struct partition *p, uint64_t ctl);
 /* A second-level fault of vp (exit.gpa_fault). */
 bool partition_gpa_fault(struct vp *vp);
 

@@ -25,8 +25,25 @@ uint64_t run_slice_tsc(void)
 	return (uint64_t)hv_boot.time_slice_us * tsc_hz() / 1000000;
 }
 
+/* Set once by run_stop_machine; every pCPU halts at its next interrupt. */
+static volatile bool machine_stopped;
+
+void run_stop_machine(void)
+{
+	struct pcpu *self = this_pcpu();
+
+	machine_stopped = true;
+	for (unsigned i = 0; i < pcpu_count; i++)
+		if (pcpus[i] && pcpus[i] != self)
+			apic_send_fixed(pcpus[i]->apic_id, APIC_VECTOR_WAKE);
+	log_err("machine stopped: every processor halted");
+	cpu_halt_forever();
+}
+
 void interrupt_handle(uint64_t vector)
 {
+	if (machine_stopped)
+		cpu_halt_forever();
 	if (vector == APIC_VECTOR_TIMER)
 		this_pcpu()->preempt = 1;
 	if (vector != APIC_VECTOR_SPURIOUS)

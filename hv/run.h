@@ -34,6 +34,9 @@ void run_resume_intercept(struct vp *vp);
 void run_set_weight(struct vp *vp, uint32_t weight);
 /* Stop a child VP for a fault it caused (on its own pCPU, in its exit). */
 void run_crash(struct vp *vp, const char *why);
+/* The parent partition is gone: stop every pCPU (children included) with
+ * interrupts off, after the caller logged why.  Never returns. */
+void run_stop_machine(void) __attribute__((noreturn));
 /* Exit policy hooks for child VPs: false = leave the CPU. */
 bool run_after_interrupt(struct vp *vp);
 bool run_halt(struct vp *vp);

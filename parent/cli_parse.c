@@ -1,6 +1,8 @@
 /* Command-line tokenizer; contract in cli_parse.h. */
 #include "parent/cli_parse.h"
 
+#include <stdio.h>
+
 int cli_tokenize(char *line, char **argv, int max)
 {
 	char *in = line, *out = line;
@@ -72,4 +74,20 @@ int cli_parse_size(const char *s, unsigned long long *bytes)
 		return -1;
 	*bytes = v * mult;
 	return 0;
+}
+
+void cli_format_bytes(unsigned long long bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	unsigned u = 0;
+	unsigned long long whole, tenths;
+
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >> (10 * (u + 1)))
+		u++;
+	whole = bytes >> (10 * u);
+	tenths = u ? ((bytes - (whole << (10 * u))) * 10) >> (10 * u) : 0;
+	if (tenths)
+		snprintf(buf, len, "%llu.%llu %s", whole, tenths, units[u]);
+	else
+		snprintf(buf, len, "%llu %s", whole, units[u]);
 }

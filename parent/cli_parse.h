@@ -24,4 +24,9 @@ const char *cli_parse_strerror(int err);
 /* Parse a size such as 64M, 512K, 1G or 4096 (bytes); 0 on success. */
 int cli_parse_size(const char *s, unsigned long long *bytes);
 
+/* A size for people: "512 bytes", "640 KiB", "64 MiB", "7.9 GiB", "1.5 TiB"
+ * (the largest unit the size reaches; one decimal unless it is whole,
+ * truncated, never rounded up). */
+void cli_format_bytes(unsigned long long bytes, char *buf, size_t len);
+
 #endif

@@ -4,13 +4,13 @@
 
 #include "hv/abi/version.h"
 #include "parent/cli.h"
+#include "parent/cli_parse.h"
 #include "parent/hvcall.h"
 #include "parent/idle.h"
 #include "parent/intercept.h"
 #include "parent/kernel.h"
 #include "parent/x86.h"
 
-void heap_stats(uint64_t *total, uint64_t *used);
 
 static int hv_ready;
 
@@ -57,6 +57,15 @@ int require_hv(void)
 	return hv_ready;
 }
 
+/* "KEY: 7.9 GiB (8322176 KiB)": for people, and exact for scripts. */
+static void print_size(const char *key, uint64_t bytes)
+{
+	char text[24];
+
+	cli_format_bytes(bytes, text, sizeof(text));
+	printf("%s: %s (%llu KiB)\n", key, text, (unsigned long long)bytes >> 10);
+}
+
 static void cmd_hv_info(int argc, char **argv)
 {
 	static struct keel_hv_info info __attribute__((aligned(64)));
@@ -76,9 +85,9 @@ static void cmd_hv_info(int argc, char **argv)
 				info.backend == KEEL_BACKEND_VMX ? "vmx" : "unknown");
 	printf("pcpus: %u\n", info.pcpus);
 	printf("time_slice_us: %u\n", info.time_slice_us);
-	printf("hv_memory_kib: %llu\n", (unsigned long long)info.hv_memory_bytes >> 10);
-	printf("hv_free_kib: %llu\n", (unsigned long long)info.hv_free_bytes >> 10);
-	printf("parent_memory_kib: %llu\n", (unsigned long long)info.parent_memory_bytes >> 10);
+	print_size("hv_memory", info.hv_memory_bytes);
+	print_size("hv_free", info.hv_free_bytes);
+	print_size("parent_memory", info.parent_memory_bytes);
 	printf("vendor: %s\n", vendor);
 	printf("version: %u.%u.%u\n", info.version >> 16, (info.version >> 8) & 0xff, info.version & 0xff);
 	printf("features:%s%s%s%s%s%s\n", info.features & KEEL_FEATURE_NPT ? " npt" : "",
@@ -95,9 +104,11 @@ static void cmd_mem(int argc, char **argv)
 	uint64_t total, used, hv_size, hv_base = hv_region(&hv_size);
 
 	heap_stats(&total, &used);
-	printf("parent_memory_kib: %llu\n", (unsigned long long)ram_bytes() >> 10);
-	printf("heap_kib: %llu\n", (unsigned long long)total >> 10);
-	printf("heap_used_kib: %llu\n", (unsigned long long)used >> 10);
+	print_size("parent_memory", ram_bytes());
+	print_size("free_for_vms", free_ram.free_pages * PAGES_SIZE);
+	printf("free_ranges: %u\n", free_ram.count);
+	print_size("heap", total);
+	print_size("heap_used", used);
 	printf("hypervisor_region: %#llx-%#llx (not accessible)\n", (unsigned long long)hv_base,
 	       (unsigned long long)(hv_base + hv_size));
 	printf("modules: %u\n", boot->module_count);
@@ -187,6 +198,29 @@ static void cmd_selftest_isolation(int argc, char **argv)
 	printf(pass ? "isolation: PASS\n" : "FAIL: isolation\n");
 }
 
+/* An address no machine's RAM reaches (128 TiB), so not in the parent's
+ * page tables: reading it is a page fault the parent does not expect. */
+#define FAULT_ADDRESS 0x7ff000000000ull
+
+/* `selftest fault`: a page fault the parent reports itself.  `selftest
+ * fault triple`: a parent past reporting anything (no IDT): its triple
+ * fault reaches the hypervisor, which reports it. */
+static void cmd_selftest_fault(int argc, char **argv)
+{
+	static const struct { uint16_t limit; uint64_t base; } __attribute__((packed)) no_idt = { 0, 0 };
+
+	if (argc > 2 && !strcmp(argv[2], "triple")) {
+		printf("fault: no IDT, then ud2; the hypervisor reports the triple fault and stops the machine\n");
+		fflush(stdout);
+		__asm__ volatile("cli; lidt %0; ud2" ::"m"(no_idt));
+	}
+	printf("fault: reading %#llx; the parent reports the page fault and the hypervisor stops the machine\n",
+	       FAULT_ADDRESS);
+	fflush(stdout);
+	(void)*(volatile uint64_t *)FAULT_ADDRESS;
+	printf("FAIL: fault: the read of %#llx returned\n", FAULT_ADDRESS);
+}
+
 void selftest_cpu(void);
 void selftest_partitions(void);
 void selftest_run(void);
@@ -237,6 +271,8 @@ const struct cli_command cli_commands[] = {
 	  cmd_selftest_partitions },
 	{ "selftest", "run", "selftest run",
 	  "child VPs on the other pCPUs: exits, HLT, preemption, crashes contained", cmd_selftest_run },
+	{ "selftest", "fault", "selftest fault [triple]",
+	  "crash the parent with a page fault on purpose: the machine stops with the report", cmd_selftest_fault },
 	{ "vm", "create", "vm create NAME --image MODULE --memory SIZE", "a child VM from a boot module (ELF)",
 	  cmd_vm_create },
 	{ "vm", "start", "vm start NAME", "boot a created or stopped VM", cmd_vm_start },

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "parent/crash.h"
 #include "parent/kernel.h"
 
 struct frame {
@@ -32,6 +33,38 @@ volatile int fault_vector = -1;
 
 void exception_handle(struct frame *f);
 
+static const char *const vector_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "BOUND range exceeded", "invalid opcode",
+	"device not available", "double fault", "coprocessor segment overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection", "page fault", "reserved",
+	"x87 floating point", "alignment check", "machine check", "SIMD floating point", "virtualization",
+	"control protection",
+};
+
+/* An exception the parent cannot go on from: one line with everything
+ * known about it, to COM1 and to the hypervisor (parent/crash.h).  No
+ * newlib here: the fault may have come from malloc or stdio. */
+static void report_fault(const struct frame *f, uint64_t cr2)
+{
+	static char line[200] __attribute__((aligned(256))); /* one page: the hypervisor reads it whole */
+	const char *name = f->vector < 32 && vector_names[f->vector] ? vector_names[f->vector] : "exception";
+	unsigned n = 0, size = sizeof(line);
+
+	n = crash_append(line, n, size, "exception ");
+	n = crash_append_dec(line, n, size, f->vector);
+	n = crash_append(line, n, size, " (");
+	n = crash_append(line, n, size, name);
+	n = crash_append(line, n, size, ") error ");
+	n = crash_append_hex(line, n, size, f->error);
+	n = crash_append(line, n, size, " rip ");
+	n = crash_append_hex(line, n, size, f->rip);
+	n = crash_append(line, n, size, " rsp ");
+	n = crash_append_hex(line, n, size, f->rsp);
+	n = crash_append(line, n, size, " cr2 ");
+	crash_append_hex(line, n, size, cr2);
+	crash_report(line, f->vector, f->error, f->rip);
+}
+
 void exception_handle(struct frame *f)
 {
 	uint64_t cr2;
@@ -45,10 +78,7 @@ void exception_handle(struct frame *f)
 		f->rsp = fault_resume_rsp;
 		return;
 	}
-	printf("PANIC: parent: exception %lu error %#lx rip %#lx rsp %#lx cr2 %#lx\n", f->vector,
-	       f->error, f->rip, f->rsp, cr2);
-	for (;;)
-		__asm__ volatile("cli; hlt");
+	report_fault(f, cr2);
 }
 
 void idt_set_interrupt(unsigned vector, void (*handler)(void));

@@ -5,12 +5,18 @@
 #include <stdint.h>
 
 #include "hv/abi/parent_boot.h"
+#include "parent/pages.h"
 
 extern const struct parent_boot *boot;
 
 void desc_init(void);
-void paging_init(void);
-void heap_init(void);
+/* Collect the free RAM, map all of physical memory, place the heap; before
+ * anything allocates.  0, or a negative step number that failed. */
+int memory_init(void);
+/* The parent's free RAM: page tables, heap and children's memory come
+ * from it. */
+extern struct pages free_ram;
+void heap_stats(uint64_t *total, uint64_t *used);
 /* Bytes of RAM the map gives the parent (hypervisor ranges excluded). */
 uint64_t ram_bytes(void);
 /* The first hypervisor-owned range in the map; 0 if none. */

@@ -4,6 +4,7 @@
 
 #include "hv/abi/version.h"
 #include "parent/cli.h"
+#include "parent/crash.h"
 #include "parent/kernel.h"
 #include "parent/serial.h"
 
@@ -29,6 +30,8 @@ static void run_startup_script(void)
 
 void parent_main(const struct parent_boot *pb)
 {
+	int err;
+
 	boot = pb;
 	serial_init();
 	desc_init();
@@ -37,8 +40,14 @@ void parent_main(const struct parent_boot *pb)
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	}
-	heap_init();
-	paging_init();
+	if ((err = memory_init())) {
+		static char line[96] __attribute__((aligned(128)));
+		unsigned n = crash_append(line, 0, sizeof(line), "cannot set up its memory (step ");
+
+		n = crash_append_dec(line, n, sizeof(line), (uint64_t)-err);
+		crash_append(line, n, sizeof(line), ")");
+		crash_report(line, (uint64_t)-err, 0, 0);
+	}
 	printf("Keel parent partition %s\n", KEEL_VERSION);
 	if (commands_init())
 		printf("parent: warning: no hypervisor interface; hv commands will not work\n");

@@ -1,9 +1,8 @@
 /*
- * The parent's memory: the heap (newlib's malloc through _sbrk) in the
- * largest free RAM range the map gives it, and its own identity page tables
- * over all physical memory.
+ * The parent's memory: its free RAM as page ranges (free_ram, pages.h), its
+ * identity page tables over all physical memory, above 4 GiB included, and
+ * the heap (newlib's malloc through _sbrk), one range taken from free_ram.
  */
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +10,7 @@
 
 #define MB (1ull << 20)
 
-static uint64_t heap_start, heap_end, heap_brk;
+static uint64_t heap_start, heap_end, heap_brk, heap_size;
 
 static const struct boot_memdesc *desc(uint32_t i)
 {
@@ -54,24 +53,72 @@ const struct boot_module *module_find(const char *name)
 	return NULL;
 }
 
-void heap_init(void)
-{
-	uint64_t best = 0, best_size = 0;
+struct pages free_ram;
 
-	/* Conventional memory above 1 MiB that holds neither our image nor
-	 * the boot area (both are loader data, so never conventional). */
+/* What the parent may hand out: conventional memory and what boot services
+ * used, above 1 MiB (the parent's image, its boot area and the modules are
+ * loader data, so never among them). */
+static int is_free(uint32_t type)
+{
+	return type == BOOT_MEM_CONVENTIONAL || type == BOOT_MEM_BS_CODE || type == BOOT_MEM_BS_DATA;
+}
+
+/* Identity-map [0, top) with 2 MiB pages (SDM vol. 3 §4.5), the tables
+ * taken below 4 GiB: the boot page tables reach only that far. */
+static int map_all(uint64_t top)
+{
+	uint64_t gib = (top + (1ull << 30) - 1) >> 30, pdpts = (gib + 511) / 512;
+	uint64_t pml4, tables;
+
+	if (pdpts > 512)
+		return -1;
+	tables = pages_alloc(&free_ram, 1 + pdpts + gib, 4ull << 30);
+	if (!tables)
+		return -1;
+	pml4 = tables;
+	memset((void *)pml4, 0, (1 + pdpts) * PAGES_SIZE);
+	for (uint64_t t = 0; t < pdpts; t++)
+		((uint64_t *)pml4)[t] = (tables + (1 + t) * PAGES_SIZE) | 3; /* P, RW */
+	for (uint64_t g = 0; g < gib; g++) {
+		uint64_t pd = tables + (1 + pdpts + g) * PAGES_SIZE;
+		uint64_t *pdpt = (uint64_t *)(tables + (1 + g / 512) * PAGES_SIZE);
+
+		for (uint64_t j = 0; j < 512; j++)
+			((uint64_t *)pd)[j] = (g << 30) + (j << 21) + 0x83; /* P, RW, PS */
+		pdpt[g % 512] = pd | 3;
+	}
+	__asm__ volatile("mov %0, %%cr3" ::"r"(pml4) : "memory");
+	return 0;
+}
+
+int memory_init(void)
+{
+	uint64_t top = 4ull << 30, heap;
+
+	pages_init(&free_ram);
 	for (uint32_t i = 0; i < boot->memmap_entries; i++) {
 		const struct boot_memdesc *d = desc(i);
 		uint64_t start = d->phys_start < MB ? MB : d->phys_start;
 		uint64_t end = d->phys_start + d->pages * 4096;
 
-		if (d->type == BOOT_MEM_CONVENTIONAL && end > start && end - start > best_size) {
-			best = start;
-			best_size = end - start;
-		}
+		if (end > top)
+			top = end;
+		if (is_free(d->type) && end > start && pages_add(&free_ram, start, end - start))
+			return -1;
 	}
-	heap_start = heap_brk = best;
-	heap_end = best + best_size;
+	if (map_all(top))
+		return -2;
+	/* The heap holds the parent's own data (VM tables, staging buffers,
+	 * consoles): a sixteenth of RAM, 16 MiB to 256 MiB.  Children's RAM
+	 * comes from free_ram directly. */
+	heap_size = free_ram.free_pages * PAGES_SIZE / 16;
+	heap_size = heap_size < 16 * MB ? 16 * MB : heap_size > 256 * MB ? 256 * MB : heap_size;
+	heap = pages_alloc(&free_ram, heap_size / PAGES_SIZE, ~0ull);
+	if (!heap)
+		return -3;
+	heap_start = heap_brk = heap;
+	heap_end = heap + heap_size;
+	return 0;
 }
 
 void *_sbrk(ptrdiff_t incr);
@@ -86,42 +133,8 @@ void *_sbrk(ptrdiff_t incr)
 	return (void *)old;
 }
 
-void heap_stats(uint64_t *total, uint64_t *used);
 void heap_stats(uint64_t *total, uint64_t *used)
 {
 	*total = heap_end - heap_start;
 	*used = heap_brk - heap_start;
-}
-
-void paging_init(void)
-{
-	uint64_t top = 4ull << 30;
-	uint64_t gib, *pml4, *pdpt;
-
-	for (uint32_t i = 0; i < boot->memmap_entries; i++) {
-		uint64_t end = desc(i)->phys_start + desc(i)->pages * 4096;
-
-		if (end > top)
-			top = end;
-	}
-	gib = (top + (1ull << 30) - 1) >> 30;
-	if (gib > 512)
-		gib = 512;
-	pml4 = memalign(4096, 4096);
-	pdpt = memalign(4096, 4096);
-	if (!pml4 || !pdpt)
-		return;
-	memset(pml4, 0, 4096);
-	memset(pdpt, 0, 4096);
-	for (uint64_t g = 0; g < gib; g++) {
-		uint64_t *pd = memalign(4096, 4096);
-
-		if (!pd)
-			return;
-		for (int j = 0; j < 512; j++)
-			pd[j] = (g << 30) + ((uint64_t)j << 21) + 0x83; /* P | RW | PS */
-		pdpt[g] = (uint64_t)pd | 3;
-	}
-	pml4[0] = (uint64_t)pdpt | 3;
-	__asm__ volatile("mov %0, %%cr3" ::"r"((uint64_t)pml4) : "memory");
 }

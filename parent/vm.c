@@ -6,7 +6,6 @@
  */
 #include "parent/vm.h"
 
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "parent/hvcall.h"
 #include "parent/hvpart.h"
 #include "parent/idle.h"
+#include "parent/cli_parse.h"
 #include "parent/intercept.h"
 #include "parent/kernel.h"
 #include "parent/vm_image.h"
@@ -115,21 +115,76 @@ static uint64_t ram_pages(const struct vm *vm)
 	return vm->memory_bytes / PAGE;
 }
 
-/* Staged parent page numbers of pages [first, first + n) of a block. */
-static const uint64_t *stage_pfns(const void *block, uint64_t first, size_t n)
+/* The parent's address of RAM byte `offset` of the VM, and how many bytes
+ * from there on are contiguous in the parent. */
+static uint64_t ram_host(const struct vm *vm, uint64_t offset, uint64_t *contiguous)
 {
-	for (size_t i = 0; i < n; i++)
-		pfns[i] = (uint64_t)block / PAGE + first + i;
+	for (unsigned i = 0; i < vm->ram_ranges; i++) {
+		uint64_t bytes = vm->ram[i].pages * PAGE;
+
+		if (offset < bytes) {
+			*contiguous = bytes - offset;
+			return vm->ram[i].base + offset;
+		}
+		offset -= bytes;
+	}
+	*contiguous = 0;
+	return 0;
+}
+
+/* GPA -> RAM offset: the inverse of vm_ram_gpa (gpa lies in RAM). */
+static uint64_t ram_offset(const struct vm *vm, uint64_t gpa)
+{
+	return gpa < VM_HOLE_END ? gpa : gpa - VM_HOLE_END + vm_low_ram(vm->memory_bytes);
+}
+
+/* vm_image_build's view of the VM's RAM (vm_image.h). */
+static void ram_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	const struct vm *vm = ctx;
+	uint64_t offset = ram_offset(vm, gpa);
+
+	while (len) {
+		uint64_t run, host = ram_host(vm, offset, &run);
+		size_t n = len < run ? len : (size_t)run;
+
+		memcpy((void *)host, src, n);
+		src = (const uint8_t *)src + n;
+		offset += n;
+		len -= n;
+	}
+}
+
+/* The pages of [first, first + n) RAM pages, staged as page numbers. */
+static const uint64_t *stage_ram(const struct vm *vm, uint64_t first, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t run;
+
+		pfns[i] = ram_host(vm, (first + i) * PAGE, &run) / PAGE;
+	}
 	return pfns;
 }
 
-/* Take GPA pages [0, n) back from the child (zeroed by the hypervisor). */
+/* The next chunk of RAM pages from `at`: at most one hypercall's worth and
+ * never across the hole, so its GPAs are contiguous. */
+static size_t ram_chunk(const struct vm *vm, uint64_t at)
+{
+	uint64_t low = vm_low_ram(vm->memory_bytes) / PAGE, end = at < low ? low : ram_pages(vm);
+
+	return end - at < HV_MAP_GPA_MAX_PAGES ? (size_t)(end - at) : HV_MAP_GPA_MAX_PAGES;
+}
+
+/* Take RAM pages [0, n) back from the child (zeroed by the hypervisor). */
 static uint16_t unmap_pages(const struct vm *vm, uint64_t n)
 {
 	for (uint64_t at = 0; at < n;) {
-		size_t chunk = n - at < HV_MAP_GPA_MAX_PAGES ? (size_t)(n - at) : HV_MAP_GPA_MAX_PAGES, done = 0;
-		uint16_t st = hv_unmap_gpa(vm->partition_id, at, chunk, &done);
+		size_t chunk = ram_chunk(vm, at), done = 0;
+		uint16_t st;
 
+		if (chunk > n - at)
+			chunk = (size_t)(n - at);
+		st = hv_unmap_gpa(vm->partition_id, vm_ram_gpa(vm->memory_bytes, at * PAGE) / PAGE, chunk, &done);
 		if (st)
 			return st;
 		at += chunk;
@@ -137,15 +192,15 @@ static uint16_t unmap_pages(const struct vm *vm, uint64_t n)
 	return HV_STATUS_SUCCESS;
 }
 
-/* Map the whole block at GPA 0; on failure nothing stays mapped. */
+/* Map all RAM at its GPAs; on failure nothing stays mapped. */
 static uint16_t map_pages(const struct vm *vm)
 {
 	uint64_t n = ram_pages(vm);
 
 	for (uint64_t at = 0; at < n;) {
-		size_t chunk = n - at < HV_MAP_GPA_MAX_PAGES ? (size_t)(n - at) : HV_MAP_GPA_MAX_PAGES, done = 0;
-		uint16_t st = hv_map_gpa(vm->partition_id, at, stage_pfns(vm->ram_block, at, chunk), chunk, MAP_FLAGS,
-					 &done);
+		size_t chunk = ram_chunk(vm, at), done = 0;
+		uint16_t st = hv_map_gpa(vm->partition_id, vm_ram_gpa(vm->memory_bytes, at * PAGE) / PAGE,
+					 stage_ram(vm, at, chunk), chunk, MAP_FLAGS, &done);
 
 		if (st) {
 			unmap_pages(vm, at + done);
@@ -161,7 +216,11 @@ static uint16_t deposit_pages(const struct vm *vm)
 	for (size_t at = 0; at < vm->deposit_pages;) {
 		size_t left = vm->deposit_pages - at, done = 0;
 		size_t chunk = left < HV_DEPOSIT_MEMORY_MAX_PAGES ? left : HV_DEPOSIT_MEMORY_MAX_PAGES;
-		uint16_t st = hv_deposit(vm->partition_id, stage_pfns(vm->deposit_block, at, chunk), chunk, &done);
+		uint16_t st;
+
+		for (size_t i = 0; i < chunk; i++)
+			pfns[i] = vm->deposit_base / PAGE + at + i;
+		st = hv_deposit(vm->partition_id, pfns, chunk, &done);
 
 		if (st)
 			return st;
@@ -178,7 +237,7 @@ static uint16_t halt_and_unmap(struct vm *vm)
 	if (st == HV_STATUS_SUCCESS && vm->ram_mapped) {
 		st = unmap_pages(vm, ram_pages(vm));
 		if (st == HV_STATUS_SUCCESS)
-			vm->ram_mapped = false;
+			vm->ram_mapped = vm->ram_dirty = false;
 	}
 	return st;
 }
@@ -198,11 +257,21 @@ void vm_refresh(struct vm *vm)
 
 /* ---- create / delete ---- */
 
-static void free_blocks(struct vm *vm)
+static void free_memory(struct vm *vm)
 {
-	free(vm->deposit_block);
-	free(vm->ram_block);
+	for (unsigned i = 0; i < vm->ram_ranges; i++)
+		pages_free(&free_ram, vm->ram[i].base, vm->ram[i].pages);
+	if (vm->deposit_base)
+		pages_free(&free_ram, vm->deposit_base, vm->deposit_pages);
 	memset(vm, 0, sizeof(*vm));
+}
+
+/* Zero the VM's RAM (it must not be mapped in the child). */
+static void zero_ram(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ram_ranges; i++)
+		memset((void *)vm->ram[i].base, 0, vm->ram[i].pages * PAGE);
+	vm->ram_dirty = false;
 }
 
 int vm_create(const char *name, const char *image, uint64_t memory_bytes, char *why)
@@ -228,19 +297,21 @@ int vm_create(const char *name, const char *image, uint64_t memory_bytes, char *
 		return fail(why, "image '%s': %s", image, reason);
 	vm_format_size(memory_bytes, size, sizeof(size));
 	vm->memory_bytes = memory_bytes;
-	/* 4 KiB mappings of all RAM: a page table per 2 MiB, plus the
-	 * directories above them and some slack. */
-	vm->deposit_pages = (memory_bytes + (2ull << 20) - 1) / (2ull << 20) + 8;
-	vm->ram_block = memalign(PAGE, memory_bytes);
-	if (!vm->ram_block) {
-		fail(why, "not enough free memory in the parent for %s of RAM", size);
+	vm->deposit_pages = vm_slat_pages(memory_bytes);
+	if (pages_alloc_ranges(&free_ram, ram_pages(vm), vm->ram, VM_RAM_RANGES, &vm->ram_ranges)) {
+		char free_text[24];
+
+		cli_format_bytes(free_ram.free_pages * PAGE, free_text, sizeof(free_text));
+		fail(why, "not enough free memory in the parent for %s of RAM (%s free%s)", size, free_text,
+		     free_ram.free_pages >= ram_pages(vm) ? ", in too many pieces" : "");
 		goto out_free;
 	}
-	vm->deposit_block = memalign(PAGE, vm->deposit_pages * PAGE);
-	if (!vm->deposit_block) {
+	vm->deposit_base = pages_alloc(&free_ram, vm->deposit_pages, ~0ull);
+	if (!vm->deposit_base) {
 		fail(why, "not enough free memory in the parent for %s of RAM and its page tables", size);
 		goto out_free;
 	}
+	zero_ram(vm);
 	if ((st = hv_create_partition(&vm->partition_id))) {
 		fail(why, "the hypervisor cannot create another partition: %s", status_text(st));
 		goto out_free;
@@ -266,7 +337,7 @@ out_partition:
 	hv_partition_op(HVCALL_FINALIZE_PARTITION, vm->partition_id);
 	hv_partition_op(HVCALL_DELETE_PARTITION, vm->partition_id);
 out_free:
-	free_blocks(vm);
+	free_memory(vm);
 	return -1;
 }
 
@@ -283,7 +354,7 @@ int vm_delete(struct vm *vm, char *why)
 	    (st = hv_partition_op(HVCALL_DELETE_PARTITION, vm->partition_id)))
 		return fail(why, "the hypervisor refused to delete partition %llu: %s",
 			    (unsigned long long)vm->partition_id, status_text(st));
-	free_blocks(vm);
+	free_memory(vm);
 	return 0;
 }
 
@@ -317,8 +388,11 @@ int vm_start(struct vm *vm, char *why)
 	vstack_poll();
 	if (vm->state == VM_STOPPED && (st = renew_vp(vm)))
 		return fail(why, "the hypervisor cannot renew %s's VP: %s", vm->name, status_text(st));
-	memset(vm->ram_block, 0, vm->memory_bytes);
-	vm_image_build(vm->ram_block, vm->memory_bytes, (const void *)vm->image->phys, &vm->elf);
+	if (vm->ram_dirty)
+		zero_ram(vm);
+	vm->ram_dirty = true;
+	vm_image_build(&(struct vm_ram_writer){ ram_write, vm }, vm->memory_bytes, (const void *)vm->image->phys,
+		       &vm->elf);
 	n = vm_image_registers(vm->memory_bytes, &vm->elf, names, values);
 	if ((st = hv_set_registers(vm->partition_id, 0, names, values, n)) ||
 	    (st = set_register(vm, HV_REGISTER_INTERCEPT_SUSPEND, 0)))
@@ -330,8 +404,8 @@ int vm_start(struct vm *vm, char *why)
 	if ((st = set_register(vm, HV_REGISTER_EXPLICIT_SUSPEND, 0))) {
 		unsigned pcpus = pcpu_count();
 
-		unmap_pages(vm, ram_pages(vm));
-		vm->ram_mapped = false;
+		if (unmap_pages(vm, ram_pages(vm)) == HV_STATUS_SUCCESS)
+			vm->ram_mapped = vm->ram_dirty = false;
 		if (st == HV_STATUS_INVALID_VP_STATE && pcpus == 1)
 			return fail(why, "child VPs need a second CPU (this machine has 1)");
 		return fail(why, "the hypervisor refused to start %s: %s", vm->name, status_text(st));

@@ -4,10 +4,11 @@
  * devices its intercepts reach (parent/vstack).  docs/guests.md is what the
  * guest sees.
  *
- * Memory: `vm create` reserves the pages in the parent; `vm start` builds
- * the image in them and maps them into the child (the hypervisor unmaps
- * them from the parent); `vm stop` unmaps them again (the hypervisor hands
- * them back zeroed); `vm delete` frees them.  A start after a stop boots
+ * Memory: `vm create` takes the pages from the parent's free RAM and zeroes
+ * them; `vm start` builds the image in them and maps them into the child
+ * (the hypervisor unmaps them from the parent); `vm stop` unmaps them again
+ * (the hypervisor hands them back zeroed); `vm delete` gives them back to
+ * the free RAM.  A start after a stop boots
  * the image afresh, on a new VP.
  *
  * Everything here runs on the parent's one CPU: the CLI and the intercept
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "hv/abi/boot_info.h"
+#include "parent/pages.h"
 #include "parent/vm_parse.h"
 #include "parent/vstack/ringlog.h"
 #include "parent/vstack/testdev.h"
@@ -32,6 +34,7 @@
 #define VM_MMIO_SCRATCH 0xd0000000ull /* GPA of the emulated scratch page */
 #define VM_WHY_MAX      192           /* room for an error reason */
 #define VM_STOP_WAIT_S  10            /* how long `vm stop` waits for the guest */
+#define VM_RAM_RANGES   32            /* pieces a child's RAM may come in */
 
 /*
  * created: partition and VP exist, memory reserved, nothing mapped.
@@ -71,11 +74,15 @@ struct vm {
 	uint64_t intercepts;            /* intercept messages served this boot */
 	uint64_t stray_accesses;        /* ports / GPAs with no device, this boot */
 
-	/* Set by vm.c: the child's RAM, one page-aligned block whose page i
-	 * is GPA page i, and the pages deposited for its second-level tables. */
-	void *ram_block;
-	bool ram_mapped;                /* the block's pages belong to the child */
-	void *deposit_block;
+	/* Set by vm.c: the child's RAM, pages of free_ram in up to
+	 * VM_RAM_RANGES ranges; their concatenation is the RAM, placed at the
+	 * guest-physical addresses vm_ram_gpa() gives.  And the pages deposited
+	 * for its second-level tables. */
+	struct page_range ram[VM_RAM_RANGES];
+	unsigned ram_ranges;
+	bool ram_mapped;                /* the pages belong to the child */
+	bool ram_dirty;                 /* not all zero (an image was written) */
+	uint64_t deposit_base;
 	size_t deposit_pages;
 };
 

@@ -38,7 +38,7 @@ int vm_parse_memory(const char *text, uint64_t *bytes, char *why, size_t len)
 	if (cli_parse_size(text, &v))
 		return fail(why, len, "memory size '%s' does not parse (use e.g. 64M or 1G)", text);
 	if (v < VM_MEMORY_MIN || v > VM_MEMORY_MAX)
-		return fail(why, len, "memory size %s is out of range (1M to 3G)", text);
+		return fail(why, len, "memory size %s is out of range (1M to 256G)", text);
 	if (v % VM_MEMORY_UNIT)
 		return fail(why, len, "memory size %s is not a multiple of 1 MiB", text);
 	*bytes = v;
@@ -129,7 +129,7 @@ static uint32_t read_phdr(const uint8_t *p, bool is64, struct vm_segment *s)
 
 static int check_segment(const struct vm_segment *s, unsigned i, size_t size, uint64_t ram, char *why, size_t len)
 {
-	uint64_t limit = ram > VM_BOOT_AREA ? ram - VM_BOOT_AREA : 0;
+	uint64_t low = vm_low_ram(ram), limit = low > VM_BOOT_AREA ? low - VM_BOOT_AREA : 0;
 
 	if (s->filesz > s->memsz)
 		return fail(why, len, "segment %u: file size %#llx exceeds its memory size %#llx", i,
@@ -143,7 +143,7 @@ static int check_segment(const struct vm_segment *s, unsigned i, size_t size, ui
 			snprintf(end, sizeof(end), "beyond 2^64");
 		else
 			snprintf(end, sizeof(end), "%#llx", (unsigned long long)(s->paddr + s->memsz));
-		return fail(why, len, "does not fit: segment %u at %#llx-%s is outside [%#llx, %#llx) (RAM - 64 KiB)",
+		return fail(why, len, "does not fit: segment %u at %#llx-%s is outside [%#llx, %#llx) (RAM below 3 GiB less the 64 KiB boot area)",
 			    i, (unsigned long long)s->paddr, end, (unsigned long long)VM_LOAD_MIN,
 			    (unsigned long long)limit);
 	}

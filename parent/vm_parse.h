@@ -2,7 +2,7 @@
  * What `vm create` and friends accept, checked without touching the
  * hypervisor: VM names, memory sizes, the create command's options, and
  * guest images against docs/guests.md (ELF64 x86-64 or ELF32 i386, ET_EXEC,
- * every PT_LOAD inside [0x1000, RAM - 64 KiB), the entry inside a segment).
+ * every PT_LOAD inside [0x1000, low RAM - 64 KiB), the entry inside a segment).
  *
  * Pure C, no allocation; shared with the host unit tests.  Every checker
  * returns 0, or -1 with a one-line lower-case reason in why[0..len).
@@ -16,9 +16,30 @@
 
 #define VM_NAME_LEN_MAX   31
 #define VM_MEMORY_MIN     (1ull << 20)
-#define VM_MEMORY_MAX     (3ull << 30)
+#define VM_MEMORY_MAX     (256ull << 30)
 #define VM_MEMORY_UNIT    (1ull << 20)
-#define VM_BOOT_AREA      0x10000ull /* the last 64 KiB of RAM (docs/guests.md) */
+#define VM_BOOT_AREA      0x10000ull /* the last 64 KiB of low RAM (docs/guests.md) */
+
+/*
+ * The guest-physical layout (docs/guests.md, "Memory"): RAM up to 3 GiB
+ * lies at [0, RAM); of a larger RAM, 3 GiB lie at [0, 3 GiB) and the rest
+ * at [4 GiB, RAM + 1 GiB), leaving [3 GiB, 4 GiB) to the local APIC, the
+ * IOAPIC and emulated MMIO, as on a real machine.
+ */
+#define VM_LOW_RAM_MAX    (3ull << 30)
+#define VM_HOLE_END       (4ull << 30)
+
+/* Bytes of RAM below the hole. */
+static inline uint64_t vm_low_ram(uint64_t ram_bytes)
+{
+	return ram_bytes < VM_LOW_RAM_MAX ? ram_bytes : VM_LOW_RAM_MAX;
+}
+
+/* The guest-physical address of RAM byte `offset` (0 <= offset < RAM). */
+static inline uint64_t vm_ram_gpa(uint64_t ram_bytes, uint64_t offset)
+{
+	return offset < vm_low_ram(ram_bytes) ? offset : VM_HOLE_END + (offset - vm_low_ram(ram_bytes));
+}
 #define VM_LOAD_MIN       0x1000ull  /* lowest GPA a segment may use */
 #define VM_ELF_SEGMENTS   16         /* PT_LOAD segments an image may have */
 
@@ -26,7 +47,7 @@
 bool vm_name_valid(const char *name);
 
 /* A --memory value: cli_parse_size syntax, a multiple of 1 MiB, from 1 MiB
- * to 3 GiB. */
+ * to 256 GiB (whether the parent has that much free is vm_create's check). */
 int vm_parse_memory(const char *text, uint64_t *bytes, char *why, size_t len);
 
 /* A memory size as the CLI shows it: "3G", "64M", else "N KiB" / "N bytes". */
@@ -63,7 +84,7 @@ struct vm_elf {
  * Check the size-byte image at `image` as a guest for a child with
  * ram_bytes of RAM and describe it in *elf.  Guarantees on success: every
  * segment's file bytes lie inside the image, filesz <= memsz, every segment
- * lies in [VM_LOAD_MIN, ram_bytes - VM_BOOT_AREA), and the entry lies inside
+ * lies in [VM_LOAD_MIN, vm_low_ram(ram_bytes) - VM_BOOT_AREA), and the entry lies inside
  * a segment.  `image` needs no alignment.
  */
 int vm_elf_check(const void *image, size_t size, uint64_t ram_bytes, struct vm_elf *elf, char *why,

@@ -27,6 +27,8 @@
 #define HV_ACCESS_SYNTHETIC_TIMER_REGS (1u << 3)
 #define HV_ACCESS_VP_INDEX          (1u << 6)
 #define HV_ACCESS_FREQUENCY_MSRS    (1u << 11)
+/* 0x40000003 EDX: features (TLFS §2.4.4). */
+#define HV_FEATURE_GUEST_CRASH_MSRS (1u << 10)
 /* 0x40000006 EAX. */
 #define HV_HW_MSR_BITMAPS           (1u << 1)
 #define HV_HW_SLAT                  (1u << 3)
@@ -38,6 +40,15 @@
 #define HV_HYPERCALL_ENABLE         (1ull << 0)
 #define HV_HYPERCALL_LOCKED         (1ull << 1)
 #define HV_HYPERCALL_PAGE_MASK      (~0xfffull)
+
+/* Guest crash MSRs (TLFS §2.5, "guest crash MSRs"): P0-P4 are the guest's
+ * to fill; a write of CRASH_CTL with CRASH_NOTIFY reports the crash.  With
+ * CRASH_MESSAGE as well, P3 is the GPA and P4 the length of a message. */
+#define HV_X64_MSR_CRASH_P0         0x40000100u
+#define HV_X64_MSR_CRASH_P4         0x40000104u
+#define HV_X64_MSR_CRASH_CTL        0x40000105u
+#define HV_CRASH_CTL_CRASH_NOTIFY   (1ull << 63)
+#define HV_CRASH_CTL_CRASH_MESSAGE  (1ull << 62)
 
 /* Hypercall control word in RCX (TLFS §3.7). */
 #define HV_HYPERCALL_CODE(ctl)      ((uint16_t)((ctl) & 0xffff))

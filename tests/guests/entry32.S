@@ -8,12 +8,13 @@
 	.section .text.entry, "ax"
 	.globl _start
 _start:
-	/* docs/guests.md: EDI = RAM bytes, ESP = RAM - 64 KiB (16-byte
-	 * aligned), EFLAGS = 0x2.  ESP is 0 mod 16 at the call, as the
-	 * i386 SysV ABI (as GCC uses it) wants. */
+	/* docs/guests.md: EDI = RAM bytes, ESI = RAM below 3 GiB, ESP =
+	 * that - 64 KiB (16-byte aligned), EFLAGS = 0x2.  ESP is 0 mod 16
+	 * at the call, as the i386 SysV ABI (as GCC uses it) wants. */
 	cld
 	xor	%ebp, %ebp
-	sub	$12, %esp
+	sub	$8, %esp
+	push	%esi
 	push	%edi
 	call	guest_main
 1:	cli

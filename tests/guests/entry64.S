@@ -9,7 +9,8 @@
 	.section .text.entry, "ax"
 	.globl _start
 _start:
-	/* docs/guests.md: RDI = RAM bytes, RSP = RAM - 64 KiB (16-byte
+	/* docs/guests.md: RDI = RAM bytes, RSI = RAM below 3 GiB (both
+	 * guest_main's arguments), RSP = that - 64 KiB (16-byte
 	 * aligned), RFLAGS = 0x2.  The call leaves RSP = 8 mod 16 at
 	 * guest_main's entry, as the SysV ABI wants. */
 	cld

@@ -134,6 +134,61 @@ static void test_timer(void)
 	test_end();
 }
 
+#ifdef __x86_64__
+#define GIB            (1ull << 30)
+#define HIGH_GIB_MAX   8u        /* GiB above 4 GiB this test maps and checks */
+#define LARGE_PAGE     (2ull << 20)
+
+static uint64_t high_pd[HIGH_GIB_MAX][512] __attribute__((aligned(4096)));
+
+/* docs/guests.md: RAM beyond 3 GiB lies from 4 GiB on, and the boot page
+ * tables map only [0, 4 GiB): map [4 GiB, 4 GiB + HIGH_GIB_MAX GiB) with
+ * our own directories, then write a distinct word into every 2 MiB of the
+ * RAM there (at a different offset each) and read them all back.  One
+ * large page past the end of RAM is in no RAM: it reads all-ones. */
+static void test_high_ram(uint64_t ram_bytes, uint64_t low_bytes)
+{
+	uint64_t high = ram_bytes - low_bytes, span, cr3, *pdpt, bad = 0, n = 0;
+
+	if (!high) {
+		say(OUT_COM1, "no RAM above 4 GiB (%llu MiB below 3 GiB)", (unsigned long long)(low_bytes >> 20));
+		return;
+	}
+	test_begin("RAM above 4 GiB");
+	span = high + LARGE_PAGE < HIGH_GIB_MAX * GIB ? high + LARGE_PAGE : HIGH_GIB_MAX * GIB;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	pdpt = (uint64_t *)(uintptr_t)(*(uint64_t *)(uintptr_t)(cr3 & ~0xfffull) & ~0xfffull);
+	for (uint64_t g = 0; g < (span + GIB - 1) / GIB; g++) {
+		for (uint64_t i = 0; i < 512; i++)
+			high_pd[g][i] = (4 * GIB + g * GIB + i * LARGE_PAGE) | 0x83; /* P, RW, PS */
+		pdpt[4 + g] = (uint64_t)(uintptr_t)high_pd[g] | 3;
+	}
+	__asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
+	if (span > high)
+		span = high;
+	for (uint64_t at = 0; at < span; at += LARGE_PAGE, n++) {
+		volatile uint64_t *word = (uint64_t *)(uintptr_t)(4 * GIB + at + (n * 8 * 67) % LARGE_PAGE);
+
+		*word = at ^ 0x5a5a5a5a12345678ull;
+	}
+	*(volatile uint64_t *)(uintptr_t)(4 * GIB + span - 8) = 0xfeedfacecafebeefull;
+	n = 0;
+	for (uint64_t at = 0; at < span; at += LARGE_PAGE, n++) {
+		volatile uint64_t *word = (uint64_t *)(uintptr_t)(4 * GIB + at + (n * 8 * 67) % LARGE_PAGE);
+
+		if (*word != (at ^ 0x5a5a5a5a12345678ull) && !bad++)
+			test_fail("word at 0x%llx reads 0x%llx", (unsigned long long)(uintptr_t)word,
+				  (unsigned long long)*word);
+	}
+	test_expect("last word of RAM", *(volatile uint64_t *)(uintptr_t)(4 * GIB + span - 8), 0xfeedfacecafebeefull);
+	if (span == high && high + LARGE_PAGE <= HIGH_GIB_MAX * GIB)
+		test_expect("first word past RAM", *(volatile uint64_t *)(uintptr_t)(4 * GIB + high), ~0ull);
+	say(OUT_COM1, "%llu MiB above 4 GiB: %llu words written and read back",
+	    (unsigned long long)(high >> 20), (unsigned long long)n + 1);
+	test_end();
+}
+#endif
+
 /* Per-iteration cost in TSC ticks of an exit served by the hypervisor
  * (CPUID) and of one served by the parent (a test-device read). */
 static void measure(void)
@@ -192,7 +247,7 @@ static __attribute__((noreturn)) void idle(void)
 	guest_stop(tests_failed);
 }
 
-void guest_main(uintptr_t ram_bytes)
+void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 {
 	say(OUT_COM1, "hello, " MODE " child with %lu MiB", (unsigned long)(ram_bytes >> 20));
 	idt_set_exceptions();
@@ -204,6 +259,11 @@ void guest_main(uintptr_t ram_bytes)
 	test_cpuid();
 	test_mmio();
 	test_unbacked();
+#ifdef __x86_64__
+	test_high_ram(ram_bytes, low_bytes);
+#else
+	(void)low_bytes; /* without PAE, RAM above 4 GiB is out of reach */
+#endif
 	test_ref_time();
 	test_timer();
 	measure();

@@ -401,9 +401,9 @@ static void phase_msrs(void)
 
 /* ---- the run --------------------------------------------------------------- */
 
-void guest_main(uintptr_t ram_bytes)
+void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 {
-	ram = ram_bytes;
+	ram = low_bytes; /* the RAM below the hole; memory it probes lies above */
 	say(OUT_COM1, "hello, 64-bit child with %lu MiB; trying to hurt the hypervisor",
 	    (unsigned long)(ram_bytes >> 20));
 	idt_set_exceptions();

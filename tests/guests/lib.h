@@ -11,9 +11,10 @@
 #include <stdint.h>
 
 /* Each guest defines its name (every line it prints starts with it) and
- * guest_main(), which the entry file calls with the RAM size in bytes. */
+ * guest_main(), which the entry file calls with the RAM size in bytes and the
+ * part of it below 3 GiB (docs/guests.md). */
 extern const char guest_name[];
-void guest_main(uintptr_t ram_bytes);
+void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes);
 
 /* Keel test device (docs/devices.md). */
 #define TESTDEV_CONSOLE 0x5e0 /* byte: console line */

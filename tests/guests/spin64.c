@@ -7,9 +7,10 @@
 
 const char guest_name[] = "spin64";
 
-void guest_main(uintptr_t ram_bytes)
+void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 {
 	(void)ram_bytes;
+	(void)low_bytes;
 	say(OUT_COM1, "spinning with interrupts off");
 	__asm__ volatile("cli\n1:\tjmp 1b" ::: "memory");
 	__builtin_unreachable();

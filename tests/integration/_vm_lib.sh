@@ -7,7 +7,7 @@
 #   halt64   64-bit; HLT with interrupts off, forever (never answers a stop
 #            request).  Linked at 64 KiB, so 1 MiB of RAM is enough.
 #   check64  64-bit, for exactly 1 MiB of RAM: checks the entry state of
-#            docs/guests.md (RFLAGS, RDI, RSP, CR0, CR3, CR4, EFER, other
+#            docs/guests.md (RFLAGS, RDI, RSI, RSP, CR0, CR3, CR4, EFER, other
 #            GPRs 0, the GDT's code, data and TSS descriptors, GDTR, TR,
 #            RAM read/write), then halts; on any mismatch it executes UD2,
 #            which (no IDT) triple-faults at an address naming the check.
@@ -43,11 +43,12 @@ _start:	pushfq				/* RFLAGS = 2 */
 	mov %cr3, %rbx
 	cmp %rax, %rbx
 	jne bad
+	cmp %rdi, %rsi			/* RSI = RAM below 3 GiB = RAM */
+	jne bad
 	xor %rax, %rax			/* the other GPRs are 0 */
 	or %rcx, %rax
 	or %rdx, %rax
 	or %rbp, %rax
-	or %rsi, %rax
 	or %r9, %rax
 	or %r10, %rax
 	or %r11, %rax
@@ -105,11 +106,12 @@ _start:	pushfl
 	mov %cr3, %ebx
 	cmp %eax, %ebx
 	jne bad
+	cmp %edi, %esi			/* ESI = RAM below 3 GiB = RAM */
+	jne bad
 	xor %eax, %eax
 	or %ecx, %eax
 	or %edx, %eax
 	or %ebp, %eax
-	or %esi, %eax
 	jnz bad
 	mov %cr0, %eax
 	cmp $0x80010031, %eax

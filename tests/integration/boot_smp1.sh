@@ -19,8 +19,8 @@ boot --smp 1 --script "$SCRIPT" --timeout "$(per_emu 180 400)"
 in_order 'Keel loader 0\.1\.0' 'Keel hypervisor 0\.1\.0' 'Keel parent partition 0\.1\.0' '^keel> '
 has "^[[:space:]]*backend: $(expected_backend)([^a-z]|\$)"
 has '^[[:space:]]*pcpus:[[:space:]]*1([^0-9]|$)'
-positive hv_memory_kib
-positive parent_memory_kib
+positive hv_memory
+positive parent_memory
 has 'isolation: PASS'
 has 'cpu policy: PASS'
 has 'partitions: PASS'

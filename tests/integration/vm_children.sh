@@ -71,7 +71,7 @@ fi
 has 'vm: web stopped \(exit code 0\)'
 has 'vm: old stopped'
 # The hypervisor's and the parent's memory are what they were before.
-hv_free=$(grep -E '^hv_free_kib:' "$TRANSCRIPT" | sed -n '1p;$p' | uniq | wc -l)
-parent_mem=$(grep -E '^parent_memory_kib:' "$TRANSCRIPT" | sed -n '1p;$p' | uniq | wc -l)
-[ "$hv_free" = 1 ] && [ "$parent_mem" = 1 ] || die "memory differs after the deletes: $(grep -E '^(hv_free|parent_memory)_kib' "$TRANSCRIPT" | tr '\n' ' ')"
-ok "hv_free_kib and parent_memory_kib unchanged after the deletes"
+hv_free=$(grep -E '^hv_free:' "$TRANSCRIPT" | sed -n '1p;$p' | uniq | wc -l)
+parent_mem=$(grep -E '^parent_memory:' "$TRANSCRIPT" | sed -n '1p;$p' | uniq | wc -l)
+[ "$hv_free" = 1 ] && [ "$parent_mem" = 1 ] || die "memory differs after the deletes: $(grep -E '^(hv_free|parent_memory):' "$TRANSCRIPT" | tr '\n' ' ')"
+ok "hv_free and parent_memory unchanged after the deletes"

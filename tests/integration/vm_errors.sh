@@ -23,7 +23,8 @@ create_errors=(
 	"vm create bad.name --image halt64 --memory 1M|bad name 'bad.name' \\(use 1 to 31 characters"
 	"vm create $long_name --image halt64 --memory 1M|bad name '$long_name'"
 	"vm create web --image halt64 --memory lots|memory size 'lots' does not parse"
-	"vm create web --image halt64 --memory 4G|memory size 4G is out of range \\(1M to 3G\\)"
+	"vm create web --image halt64 --memory 300G|memory size 300G is out of range \\(1M to 256G\\)"
+	"vm create web --image halt64 --memory 4G|not enough free memory in the parent for 4G of RAM \\([0-9.]+ [MG]iB free\\)"
 	"vm create web --image halt64 --memory 512K|memory size 512K is out of range"
 	"vm create web --image halt64 --memory 1025K|memory size 1025K is not a multiple of 1 MiB"
 	"vm create web --image halt64 --memory 3G|not enough free memory in the parent for 3G"
@@ -105,8 +106,8 @@ refused() {
 # memory_at N: the Nth `hv info` and `mem` facts in $WORK/memory.N.
 memory_at() {
 	memory_facts "$1" > "$WORK/memory.$1"
-	grep -q '^hv_free_kib: [0-9]' "$WORK/memory.$1" || die "no hv info #$1"
-	grep -q '^heap_used_kib: [0-9]' "$WORK/memory.$1" || die "no mem #$1"
+	grep -q '^hv_free: [0-9]' "$WORK/memory.$1" || die "no hv info #$1"
+	grep -q '^heap_used: [0-9]' "$WORK/memory.$1" || die "no mem #$1"
 }
 
 has '^vm: created keep: partition [0-9]+, 1M, image halt64 \(ELF64, entry 0x10000\)'

@@ -91,6 +91,6 @@ lacks '^error: vm'
 # Memory before and after the rounds, exactly.
 memory_facts 1 > "$WORK/memory.1"
 memory_facts 2 > "$WORK/memory.2"
-grep -q '^hv_free_kib: [0-9]' "$WORK/memory.1" || die "no hv info before the rounds"
-grep -q '^heap_used_kib: [0-9]' "$WORK/memory.1" || die "no mem before the rounds"
+grep -q '^hv_free: [0-9]' "$WORK/memory.1" || die "no hv info before the rounds"
+grep -q '^heap_used: [0-9]' "$WORK/memory.1" || die "no mem before the rounds"
 same_lines "$WORK/memory.1" "$WORK/memory.2" "hv info and mem over $cycles rounds"

@@ -29,6 +29,6 @@ ok "solo is still created"
 # The refused start took every page back.
 memory_facts 1 > "$WORK/before"
 memory_facts 2 > "$WORK/after"
-grep -q '^hv_free_kib: [0-9]' "$WORK/before" || die "no hv info before the start"
+grep -q '^hv_free: [0-9]' "$WORK/before" || die "no hv info before the start"
 same_lines "$WORK/before" "$WORK/after" "hv info and mem after the refused start"
 has '^vm: solo deleted$'

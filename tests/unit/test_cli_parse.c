@@ -331,6 +331,30 @@ static void test_size_overflow(void **state)
 	expect_bad_size("18014398509481984KiB");
 }
 
+static void expect_format(unsigned long long bytes, const char *want)
+{
+	char buf[32];
+
+	cli_format_bytes(bytes, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+static void test_format_bytes(void **state)
+{
+	(void)state;
+	expect_format(0, "0 bytes");
+	expect_format(1023, "1023 bytes");
+	expect_format(1024, "1 KiB");
+	expect_format(640 << 10, "640 KiB");
+	expect_format(1536, "1.5 KiB");
+	expect_format(64ull << 20, "64 MiB");
+	expect_format(8322176ull << 10, "7.9 GiB"); /* truncated, not rounded */
+	expect_format((1ull << 30) - 1, "1023.9 MiB");
+	expect_format(5ull << 30, "5 GiB");
+	expect_format(3ull << 39, "1.5 TiB");
+	expect_format(~0ull, "16383.9 PiB");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_size_empty_and_not_a_number),
 		cmocka_unit_test(test_size_negative),
 		cmocka_unit_test(test_size_overflow),
+		cmocka_unit_test(test_format_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,8 +75,11 @@ static void test_memory(void **state)
 	expect_size_error("-1M", "does not parse");
 	expect_size_error("0", "out of range");
 	expect_size_error("512K", "out of range");
-	expect_size_error("3073M", "out of range");
-	expect_size_error("4G", "out of range");
+	expect_size("3073M", 3073 * MIB);
+	expect_size("5G", 5ull << 30);
+	expect_size("256G", 256ull << 30);
+	expect_size_error("257G", "out of range");
+	expect_size_error("262145M", "out of range");
 	expect_size_error("1025K", "not a multiple of 1 MiB");
 	expect_size_error("1048577", "not a multiple of 1 MiB");
 }
@@ -410,6 +413,27 @@ static uint32_t get32(const uint8_t *p)
 	return v;
 }
 
+/* A flat buffer standing for guest-physical [0, size). */
+struct flat {
+	uint8_t *bytes;
+	uint64_t size;
+};
+
+static void flat_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	struct flat *f = ctx;
+
+	assert_true(gpa <= f->size && len <= f->size - gpa);
+	memcpy(f->bytes + gpa, src, len);
+}
+
+static void build_flat(uint8_t *ram, uint64_t ram_bytes, const void *image, const struct vm_elf *e)
+{
+	struct flat f = { ram, ram_bytes };
+
+	vm_image_build(&(struct vm_ram_writer){ flat_write, &f }, ram_bytes, image, e);
+}
+
 static void test_image_64(void **state)
 {
 	static const struct seg segs[] = { { 1, 0x1000, 0x30, 0x30 }, { 1, 0x80000, 0x20, 0x3000 } };
@@ -423,7 +447,7 @@ static void test_image_64(void **state)
 
 	make_elf(&f, 64, 62, 0x1000, segs, 2);
 	assert_int_equal(vm_elf_check(f.bytes, f.size, ram_bytes, &e, why, sizeof(why)), 0);
-	vm_image_build(ram, ram_bytes, f.bytes, &e);
+	build_flat(ram, ram_bytes, f.bytes, &e);
 
 	/* Segments at p_paddr, .bss zero, nothing around them. */
 	assert_int_equal(ram[0xfff], 0);
@@ -473,7 +497,7 @@ static void test_image_32(void **state)
 
 	make_elf(&f, 32, 3, 0x1000, &(struct seg){ 1, 0x1000, 0x10, 0x10 }, 1);
 	assert_int_equal(vm_elf_check(f.bytes, f.size, ram_bytes, &e, why, sizeof(why)), 0);
-	vm_image_build(ram, ram_bytes, f.bytes, &e);
+	build_flat(ram, ram_bytes, f.bytes, &e);
 	assert_int_equal(ram[0x1000], 0x11);
 
 	/* One page directory of 4 MiB pages over [0, 4 GiB). */
@@ -541,8 +565,9 @@ static void test_registers_64(void **state)
 	assert_int_equal(reg(&r, HV_X64_REGISTER_RIP)->reg64, 0x100040);
 	assert_int_equal(reg(&r, HV_X64_REGISTER_RSP)->reg64, ram_bytes - 0x10000);
 	assert_int_equal(reg(&r, HV_X64_REGISTER_RDI)->reg64, ram_bytes);
+	assert_int_equal(reg(&r, HV_X64_REGISTER_RSI)->reg64, ram_bytes);
 	for (uint32_t n = HV_X64_REGISTER_RAX; n <= HV_X64_REGISTER_R15; n++)
-		if (n != HV_X64_REGISTER_RSP && n != HV_X64_REGISTER_RDI)
+		if (n != HV_X64_REGISTER_RSP && n != HV_X64_REGISTER_RDI && n != HV_X64_REGISTER_RSI)
 			assert_int_equal(reg(&r, n)->reg64, 0);
 	assert_int_equal(reg(&r, HV_X64_REGISTER_RFLAGS)->reg64, 0x2);
 	assert_int_equal(reg(&r, HV_X64_REGISTER_CR0)->reg64, 0x80010031); /* PG WP NE ET PE */
@@ -584,6 +609,66 @@ static void test_registers_32(void **state)
 	assert_int_equal(reg(&r, HV_X64_REGISTER_IDTR)->table.limit, 0);
 }
 
+/* RAM above 3 GiB: 3 GiB below the hole, the rest from 4 GiB; the boot
+ * area at the top of the low part, where RSP, CR3, GDTR and TR point. */
+static void test_layout_above_3g(void **state)
+{
+	const uint64_t ram_bytes = 5ull << 30, low = 3ull << 30;
+	struct regs r;
+
+	assert_int_equal(vm_low_ram(MIB), MIB);
+	assert_int_equal(vm_low_ram(low), low);
+	assert_int_equal(vm_low_ram(ram_bytes), low);
+	assert_int_equal(vm_ram_gpa(ram_bytes, 0), 0);
+	assert_int_equal(vm_ram_gpa(ram_bytes, low - 1), low - 1);
+	assert_int_equal(vm_ram_gpa(ram_bytes, low), 4ull << 30);
+	assert_int_equal(vm_ram_gpa(ram_bytes, ram_bytes - 1), (6ull << 30) - 1);
+	/* Tables: 2560 page tables (+2), 6 directories, a PDPT, the PML4. */
+	assert_true(vm_slat_pages(ram_bytes) >= 2560 + 6 + 1 + 1);
+	assert_true(vm_slat_pages(ram_bytes) <= 2560 + 6 + 1 + 1 + 8);
+	assert_true(vm_slat_pages(MIB) >= 1 + 1 + 1 + 1);
+
+	registers(&r, 64, ram_bytes, 0x100000);
+	assert_int_equal(reg(&r, HV_X64_REGISTER_RSP)->reg64, low - 0x10000);
+	assert_int_equal(reg(&r, HV_X64_REGISTER_CR3)->reg64, low - 0x10000);
+	assert_int_equal(reg(&r, HV_X64_REGISTER_RDI)->reg64, ram_bytes);
+	assert_int_equal(reg(&r, HV_X64_REGISTER_RSI)->reg64, low);
+	expect_segment(&r, HV_X64_REGISTER_TR, low - 0x7000, 0x67, 0x18, 0x8b);
+	assert_int_equal(reg(&r, HV_X64_REGISTER_GDTR)->table.base, low - 0x8000);
+}
+
+/* Writes into a 5 GiB layout go only to the image and the boot area. */
+static uint64_t write_lo, write_hi;
+
+static void range_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+	(void)ctx;
+	(void)src;
+	if (gpa < write_lo)
+		write_lo = gpa;
+	if (gpa + len > write_hi)
+		write_hi = gpa + len;
+}
+
+static void test_image_above_3g(void **state)
+{
+	struct elf_file f;
+	struct vm_elf e;
+	char why[160];
+
+	make_elf(&f, 64, 62, 0x100000, one_seg, 1);
+	assert_int_equal(vm_elf_check(f.bytes, f.size, 5ull << 30, &e, why, sizeof(why)), 0);
+	write_lo = ~0ull;
+	write_hi = 0;
+	vm_image_build(&(struct vm_ram_writer){ range_write, NULL }, 5ull << 30, f.bytes, &e);
+	assert_int_equal(write_lo, one_seg[0].paddr);
+	assert_int_equal(write_hi, 3ull << 30); /* the boot area ends at the hole */
+	/* A segment must lie below the boot area in low RAM, not above 4 GiB. */
+	make_elf(&f, 64, 62, 0x100000000ull, &(struct seg){ 1, 0x100000000ull, 0x10, 0x10 }, 1);
+	assert_int_equal(vm_elf_check(f.bytes, f.size, 5ull << 30, &e, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "does not fit"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +687,8 @@ int main(void)
 		cmocka_unit_test(test_image_32),
 		cmocka_unit_test(test_registers_64),
 		cmocka_unit_test(test_registers_32),
+		cmocka_unit_test(test_layout_above_3g),
+		cmocka_unit_test(test_image_above_3g),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
