@@ -4,6 +4,7 @@
 #   make          build the bootable ESP tree under build/esp
 #   make run      install what is missing, build, boot in QEMU at the CLI
 #   make test     unit tests (ASan/UBSan) + emulator runs; ends "N passed, N failed"
+#   make bench    cost figures in instructions (qemu-svm --icount), against tests/bench/baseline.txt
 
 BUILD   := build
 ESP     := $(BUILD)/esp
@@ -29,7 +30,7 @@ UNIT_TESTS  :=
 
 ESP_FILES :=
 
-.PHONY: all run test unit integration clean bootstrap
+.PHONY: all run test unit integration clean bootstrap bench
 all: esp
 
 include tools/build.mk
@@ -55,6 +56,10 @@ unit: $(UNIT_TESTS)
 test: bootstrap
 	$(MAKE) esp $(UNIT_TESTS)
 	tools/run-tests $(UNIT_TESTS)
+
+bench: bootstrap
+	$(MAKE) esp
+	tools/bench --check tests/bench/baseline.txt
 
 clean:
 	rm -rf $(BUILD)/esp $(BUILD)/hv $(BUILD)/parent $(BUILD)/boot $(BUILD)/unit

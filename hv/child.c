@@ -9,6 +9,7 @@
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/run.h"
+#include "hv/tlb.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
@@ -95,6 +96,7 @@ uint16_t child_create(uint64_t *id)
 		p = phys_to_virt(page);
 		p->id = i;
 		p->state = PARTITION_CREATED;
+		memset(p->ram_pages_known, 0xff, sizeof(p->ram_pages_known)); /* nothing known yet */
 		p->slat_ops = (struct pt_ops){ pool_alloc, pool_free, pool_virt, p };
 		partitions[i] = p;
 		*id = i;
@@ -215,9 +217,9 @@ uint16_t child_unmap(struct partition *p, uint64_t target_pfn)
 		return HV_STATUS_INVALID_PARAMETER;
 	if (pt_unmap(&p->slat, gpa, PAGE))
 		return HV_STATUS_INSUFFICIENT_MEMORY;
-	for (uint32_t i = 0; i < PARTITION_MAX_VPS; i++)
-		if (p->vps[i])
-			vcpu_flush_slat(p->vps[i]);
+	/* No pCPU may write the page through an old translation once the
+	 * parent has it back. */
+	tlb_shootdown(p);
 	p->mapped_pages--;
 	parent_return(hpa & ~(PAGE - 1));
 	return HV_STATUS_SUCCESS;
@@ -238,11 +240,10 @@ uint16_t child_create_vp(struct partition *p, uint32_t index)
 		return HV_STATUS_INVALID_VP_INDEX;
 	if (p->vps[index])
 		return HV_STATUS_INVALID_PARAMETER;
-	p->vps[index] = vcpu_vp_create(p, index, &start);
+	p->vps[index] = vp_create(p, index, &start);
 	if (!p->vps[index])
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	p->vps[index]->suspended = true; /* until the parent clears ExplicitSuspend */
-	synic_init(&p->vps[index]->synic);
 	vcpu_set_slat_root(p->vps[index], p->slat.root);
 	return HV_STATUS_SUCCESS;
 }
@@ -253,7 +254,7 @@ uint16_t child_delete_vp(struct partition *p, uint32_t index)
 		return HV_STATUS_INVALID_VP_INDEX;
 	if (run_stop(p->vps[index]))
 		return HV_STATUS_INVALID_VP_STATE; /* still on its CPU: keep it */
-	vcpu_vp_destroy(p->vps[index]);
+	vp_destroy(p->vps[index]);
 	p->vps[index] = NULL;
 	return HV_STATUS_SUCCESS;
 }

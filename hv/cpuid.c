@@ -16,7 +16,10 @@
 #include "hv/vcpu_ops.h"
 
 #define CPUID1_ECX_VMX        (1u << 5)
+#define CPUID1_ECX_XSAVE      (1u << 26)
+#define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_D1_EAX_XSAVES   (1u << 3)
 #define CPUID_EXT1_ECX_SVM    (1u << 2)
 #define HV_LEAVES (HV_CPUID_MAX_LEAF - HV_CPUID_VENDOR_AND_MAX + 1)
 
@@ -42,6 +45,36 @@ void cpuid_policy_init(void)
 	l[6].eax = HV_HW_MSR_BITMAPS | HV_HW_SLAT;
 }
 
+/* Leaf 1 ECX: a hypervisor, no VMX; OSXSAVE mirrors the VP's own CR4 (the
+ * CPU's reflects the hypervisor's). */
+static __attribute__((noinline)) uint32_t leaf1_ecx(struct vp *vp, uint32_t ecx)
+{
+	ecx = (ecx | CPUID1_ECX_HYPERVISOR) & ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+	if (!xstate_guest_xcr0_mask())
+		return ecx & ~CPUID1_ECX_XSAVE;
+	if (vcpu_get_reg(vp, VP_REG_CR4) & CR4_OSXSAVE)
+		ecx |= CPUID1_ECX_OSXSAVE;
+	return ecx;
+}
+
+/* Leaf 0xD (SDM vol. 1 §13.2) for what the VP may enable and has enabled:
+ * sub-leaf 0 the XCR0 components offered and the sizes for them and for
+ * its XCR0; sub-leaf 1 without XSAVES (no supervisor state is offered);
+ * components not offered have no sub-leaf. */
+static __attribute__((noinline)) struct cpuid_regs xsave_leaf(struct vp *vp, uint32_t sub, struct cpuid_regs r)
+{
+	uint64_t mask = xstate_guest_xcr0_mask();
+
+	if (sub == 0)
+		return (struct cpuid_regs){ (uint32_t)mask, xstate_size_for(vp->xstate.xcr0), xstate_size_for(mask),
+					    (uint32_t)(mask >> 32) };
+	if (sub == 1)
+		return (struct cpuid_regs){ r.eax & ~CPUID_D1_EAX_XSAVES, 0, 0, 0 };
+	if (sub < 64 && (mask & (1ull << sub)))
+		return r;
+	return (struct cpuid_regs){ 0, 0, 0, 0 };
+}
+
 bool cpuid_exit(struct vp *vp)
 {
 	uint32_t leaf = (uint32_t)vp->gpr[GPR_RAX];
@@ -55,7 +88,9 @@ bool cpuid_exit(struct vp *vp)
 	} else {
 		r = cpuid(leaf, (uint32_t)vp->gpr[GPR_RCX]);
 		if (leaf == 1)
-			r.ecx = (r.ecx | CPUID1_ECX_HYPERVISOR) & ~CPUID1_ECX_VMX;
+			r.ecx = leaf1_ecx(vp, r.ecx);
+		else if (leaf == 0xd)
+			r = xsave_leaf(vp, (uint32_t)vp->gpr[GPR_RCX], r);
 		else if (leaf == 0x80000001)
 			r.ecx &= ~CPUID_EXT1_ECX_SVM;
 		else if (leaf == 0x8000000a)

@@ -9,6 +9,27 @@
 #include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
+/* XSETBV (SDM vol. 2): #UD without CR4.OSXSAVE, #GP at CPL > 0 or for an
+ * XCR0 the CPU or Keel does not offer; else the VP's XCR0 (in the CPU
+ * now: the VP is running) changes. */
+static bool xsetbv_exit(struct vp *vp)
+{
+	uint64_t value = (vp->gpr[GPR_RDX] << 32) | (uint32_t)vp->gpr[GPR_RAX];
+
+	if (!(vcpu_get_reg(vp, VP_REG_CR4) & CR4_OSXSAVE)) {
+		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);
+		return true;
+	}
+	if (vcpu_get_reg(vp, VP_REG_CPL) != 0 ||
+	    xstate_set_xcr(&vp->xstate, (uint32_t)vp->gpr[GPR_RCX], value, true)) {
+		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
+		return true;
+	}
+	if (vp_skip_instruction(vp))
+		partition_crash(vp->partition, "cannot decode an XSETBV instruction");
+	return vp_continues(vp);
+}
+
 /* The exits that are not on a hot path. */
 static __attribute__((noinline)) bool handle_other(struct vp *vp)
 {
@@ -39,6 +60,13 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 	case VM_EXIT_SHUTDOWN:
 		partition_crash(vp->partition, "triple fault (shutdown)");
 		return false;
+	case VM_EXIT_XSETBV:
+		return xsetbv_exit(vp);
+	case VM_EXIT_EXCEPTION:
+		/* Reflected as it came; the backend has updated DR6 for #DB. */
+		vp->stats.exceptions++;
+		vcpu_inject_exception(vp, e->exception.vector, e->exception.has_error, e->exception.error);
+		break;
 	case VM_EXIT_ENTRY_FAILED:
 		partition_crash(vp->partition, "the CPU refused the guest state on entry");
 		return false;

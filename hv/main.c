@@ -47,6 +47,7 @@ static __attribute__((noreturn)) void run_parent(void)
 	struct vp *vp = parent_partition.vps[0];
 
 	this_pcpu()->current = vp;
+	xstate_load(&vp->xstate); /* the bootstrap processor runs nothing else */
 	for (;;)
 		vcpu_run(vp); /* returns only when the exit policy asks to */
 }
@@ -69,6 +70,7 @@ void hv_main(uint64_t boot_info_phys)
 	if (vcpu_select()) {
 		panic("this CPU has neither AMD-V (SVM) nor Intel VT-x; Keel cannot run here");
 	}
+	xstate_cpu_init();
 	if (vcpu_enable_cpu())
 		panic("cannot enable %s on the bootstrap processor", vcpu->name);
 	log_info("backend: %s (features %#x)", vcpu->name, vcpu->features());

@@ -85,6 +85,45 @@ static int synthetic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *valu
 	}
 }
 
+/*
+ * The MSRs every x86-64 OS programs for itself (syscall entry, SWAPGS,
+ * SYSENTER, segment bases, TSC_AUX): per VP.  Writes are checked here as
+ * the CPU would check them (SDM vol. 4, AMD APM vol. 2 §6.1.1), so that no
+ * value a guest chooses can fault in the hypervisor when the backend loads
+ * it; the backend keeps the values (VMCB, VMCS or its own copy).
+ */
+static int own_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
+{
+	switch (msr) {
+	case MSR_TSC_AUX:
+		if (!write) {
+			*value = vp->xstate.tsc_aux;
+			return 0;
+		}
+		return xstate_set_tsc_aux(&vp->xstate, *value, true) ? VCPU_MSR_FAULT : 0;
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+		if (write && !is_canonical(*value))
+			return VCPU_MSR_FAULT;
+		break;
+	case MSR_SFMASK:
+		if (write && (*value >> 32))
+			return VCPU_MSR_FAULT;
+		break;
+	case MSR_STAR:
+	case MSR_SYSENTER_CS:
+		break;
+	default:
+		return VCPU_MSR_UNKNOWN;
+	}
+	return vcpu_guest_msr(vp, msr, write, value) == 0 ? 0 : VCPU_MSR_FAULT;
+}
+
 bool msr_exit(struct vp *vp, bool write)
 {
 	uint32_t msr = (uint32_t)vp->gpr[GPR_RCX];
@@ -97,6 +136,8 @@ bool msr_exit(struct vp *vp, bool write)
 		rc = synic_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = stimer_msr(vp, msr, write, &value);
+	if (rc == VCPU_MSR_UNKNOWN)
+		rc = own_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = vcpu_guest_msr(vp, msr, write, &value);
 	if (rc != 0) {

@@ -19,6 +19,20 @@ const struct pt_format pt_format_x86_host = {
 	.addr_mask = 0x000ffffffffff000ull,
 };
 
+/* [va, va + size) lies where the format's four levels reach. */
+static bool range_ok(const struct page_table *pt, uint64_t va, uint64_t size)
+{
+	uint64_t last = va + (size ? size - 1 : 0);
+
+	if (last < va)
+		return false;
+	if (pt->format->guest_physical)
+		return last < PT_GPA_LIMIT;
+	/* Canonical, and not spanning the hole between the halves. */
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va && (uint64_t)((int64_t)(last << 16) >> 16) == last &&
+	       (va >> 47) == (last >> 47);
+}
+
 static unsigned index_at(uint64_t va, int level)
 {
 	return (va >> (12 + 9 * (level - 1))) & (PT_ENTRIES - 1);
@@ -139,6 +153,8 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size, unsig
 {
 	const struct pt_format *f = pt->format;
 
+	if (!range_ok(pt, va, size))
+		return -1;
 	while (size) {
 		bool large = allow_large && !(va & (PT_LARGE_SIZE - 1)) && !(pa & (PT_LARGE_SIZE - 1)) &&
 			     size >= PT_LARGE_SIZE;
@@ -163,6 +179,8 @@ int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size)
 {
 	const struct pt_format *f = pt->format;
 
+	if (!range_ok(pt, va, size))
+		return -1;
 	while (size) {
 		bool whole = !(va & (PT_LARGE_SIZE - 1)) && size >= PT_LARGE_SIZE;
 		uint64_t *pd = walk_to(pt, va, 2, false);
@@ -200,6 +218,8 @@ bool pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa, unsigned 
 	const struct pt_format *f = pt->format;
 	uint64_t *table = table_virt(pt, pt->root);
 
+	if (!range_ok(pt, va, 1))
+		return false;
 	for (int l = LEVELS; l >= 1; l--) {
 		uint64_t e = table[index_at(va, l)];
 

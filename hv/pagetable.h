@@ -47,7 +47,14 @@ struct pt_format {
 	uint64_t large;      /* page-size bit in a level-2 entry */
 	uint64_t hw_bits;    /* bits the CPU sets on its own (accessed/dirty) */
 	uint64_t addr_mask;  /* physical-address bits of an entry */
+	/* Second-level formats translate guest-physical addresses: only
+	 * [0, PT_GPA_LIMIT) exists.  Others translate linear addresses, which
+	 * must be canonical (SDM vol. 1 §3.3.7.1). */
+	bool guest_physical;
 };
+
+/* What four levels reach; a GPA at or above it is refused, never aliased. */
+#define PT_GPA_LIMIT (1ull << 48)
 
 /* Memory for tables: alloc returns the physical address of a zeroed page
  * (0 on failure); to_virt makes a physical address addressable. */
@@ -68,7 +75,10 @@ int pt_init(struct page_table *pt, const struct pt_format *format, const struct 
 /* Map [va, va+size) to [pa, pa+size) with `rights`, using 2 MiB leaves where
  * both addresses and the remaining size allow it and `allow_large` is set.
  * Replaces existing mappings (splitting large pages as needed).
- * Returns 0 or -1 when out of table memory (mappings made so far stay). */
+ * Returns 0, or -1 when out of table memory (mappings made so far stay) or
+ * when the range is not addressable in the format (nothing mapped).
+ * pt_unmap refuses such a range the same way, and pt_lookup finds nothing
+ * there. */
 int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned rights, bool allow_large);
 /* Remove [va, va+size); splits large pages that straddle the edges. */
 int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size);

@@ -39,10 +39,22 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool 
 		return NULL;
 	if (!pt_lookup(&p->slat, gpa, &hpa, &rights) || !(rights & (write ? PT_WRITE : PT_READ)))
 		return NULL;
-	/* Never hypervisor memory, and only what the identity map reaches
-	 * (a partition may map device memory above it). */
+	/* Never hypervisor memory, only what the identity map reaches, and
+	 * only RAM: a partition's overlay and hypercall pages are never its
+	 * device memory (the parent's APIC page, say).  Whether a page is RAM
+	 * never changes: pages found to be RAM are remembered (any VP may
+	 * store one; every value stored was checked). */
 	if (hv_owns(hpa, size) || hpa + size > hv_direct_map_top)
 		return NULL;
+	{
+		uint64_t page = hpa & ~0xfffull, *known = &p->ram_pages_known[(page >> 12) % PARTITION_RAM_CACHE];
+
+		if (*known != page) {
+			if (!hv_ram_page(page))
+				return NULL;
+			*known = page;
+		}
+	}
 	return phys_to_virt(hpa);
 }
 
@@ -144,6 +156,7 @@ int parent_create(void)
 	}
 	p->id = PARENT_PARTITION_ID;
 	p->is_parent = true;
+	memset(p->ram_pages_known, 0xff, sizeof(p->ram_pages_known)); /* nothing known yet */
 	if (pt_init(&p->slat, vcpu->slat_format, &hv_pt_ops))
 		return -1;
 	top = (top + PT_LARGE_SIZE - 1) & ~(PT_LARGE_SIZE - 1);
@@ -180,10 +193,9 @@ int parent_create(void)
 	start.efer = EFER_LME | EFER_LMA | EFER_SCE | (rdmsr(MSR_EFER) & EFER_NXE);
 	start.pat = 0x0007040600070406ull; /* the power-on PAT */
 	start.rdi = boot_page;
-	p->vps[0] = vcpu_vp_create(p, 0, &start);
+	p->vps[0] = vp_create(p, 0, &start);
 	if (!p->vps[0])
 		goto fail;
-	synic_init(&p->vps[0]->synic);
 	vcpu_set_slat_root(p->vps[0], p->slat.root);
 	log_info("parent partition: entry %#lx, %lu KiB of RAM, boot page %#lx", start.rip,
 		 partition_ram_bytes() >> 10, boot_page);

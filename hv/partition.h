@@ -26,6 +26,8 @@ enum partition_state {
 
 /* All fields are changed by hypercalls of the parent, serialised by
  * partition_lock; (i) fields are fixed after creation. */
+#define PARTITION_RAM_CACHE 8
+
 struct partition {
 	uint32_t id;                 /* (i) */
 	bool is_parent;              /* (i) holds management privileges */
@@ -44,6 +46,8 @@ struct partition {
 	uint64_t crash_params[5];    /* HV_X64_MSR_CRASH_P0-P4 */
 	char crash_text[120];        /* a reason the guest reported (crash_reason then points here) */
 	uint32_t cpu_weight;         /* scheduler weight of its VPs; 0 = default */
+	uint64_t tlb_gen;            /* second-level generation (hv/tlb.h) */
+	uint64_t ram_pages_known[PARTITION_RAM_CACHE]; /* partition_gpa_to_hva: pages known to be RAM; ~0 = none */
 };
 
 extern struct partition parent_partition;
@@ -53,8 +57,9 @@ struct partition *partition_get(uint64_t id);
 
 int parent_create(void);
 /* Host-virtual pointer to [gpa, gpa+size) of p's memory when it is mapped
- * (writable if `write`), lies in one page and is not hypervisor memory;
- * NULL otherwise.  Valid until the partition's mappings change. */
+ * (writable if `write`), lies in one page and is RAM that is not the
+ * hypervisor's; NULL otherwise.  Valid until the partition's mappings
+ * change. */
 void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool write);
 /* Stop a partition for a fault it caused; never returns for the parent. */
 void partition_crash(struct partition *p, const char *why);

@@ -30,6 +30,7 @@ struct pcpu {
 	struct sched_queue queue;
 	volatile int preempt;    /* the slice ended: set by the timer interrupt */
 	uint64_t slice_end;      /* TSC at which the running child VP's slice ends */
+	uint64_t exit_seq;       /* child exits taken here; written by this pCPU only (hv/tlb.h) */
 	struct arch_pcpu arch;   /* descriptors and backend areas */
 };
 

@@ -72,7 +72,8 @@ bool run_halt(struct vp *vp)
 
 	vp->rip = vp->exit.next_rip ? vp->exit.next_rip : vp->rip + 1;
 	stimer_check(vp, rdtsc());
-	if (vp->pending_vector && (vcpu_get_reg(vp, VP_REG_RFLAGS) & RFLAGS_IF))
+	if (vp->pending_vector && (vcpu_get_reg(vp, VP_REG_RFLAGS) & RFLAGS_IF) &&
+	    (vp->pending_vector >> 4) > vcpu_get_reg(vp, VP_REG_TPR))
 		return true; /* an interrupt ends the HLT at once */
 	spin_lock(&p->lock);
 	vp->run_state = VP_HALTED;
@@ -256,7 +257,9 @@ void run_loop(void)
 		}
 		start = rdtsc();
 		p->current = vp;
+		xstate_load(&vp->xstate);
 		vcpu_run(vp);
+		xstate_save(&vp->xstate);
 		apic_timer_stop();
 		vcpu_vp_unload(vp); /* other pCPUs may read its state now */
 		if (vp->intercept_built)

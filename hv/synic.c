@@ -78,13 +78,19 @@ void synic_post(struct vp *src)
 	struct synic *s = &t->synic;
 
 	spin_lock(&s->lock);
-	src->msg_next = NULL;
-	src->msg_queued = true;
-	if (s->queue_tail)
-		s->queue_tail->msg_next = src;
-	else
-		s->queue_head = src;
-	s->queue_tail = src;
+	/* A VP is queued at most once: a sender still waiting in the queue
+	 * (its earlier message was completed before it was delivered) keeps
+	 * its place, and its entry now carries the new message in src->msg.
+	 * Appending it again would make the queue a cycle. */
+	if (!src->msg_queued) {
+		src->msg_next = NULL;
+		src->msg_queued = true;
+		if (s->queue_tail)
+			s->queue_tail->msg_next = src;
+		else
+			s->queue_head = src;
+		s->queue_tail = src;
+	}
 	deliver(t);
 	spin_unlock(&s->lock);
 }

@@ -3,7 +3,9 @@
 
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/vmx/vmx.h"
+#include "hv/hv.h"
 #include "hv/log.h"
+#include "hv/synic.h"
 
 const struct vcpu_ops *vcpu;
 
@@ -16,6 +18,31 @@ static bool complete(const struct vcpu_ops *o)
 	       o->inject_exception && o->vp_unload &&
 	       o->flush_slat && o->guest_msr && o->hypercall_insn &&
 	       o->hypercall_insn_len && o->features;
+}
+
+struct vp *vp_create(struct partition *p, uint32_t index, const struct vp_start *start)
+{
+	uint64_t area = frame_alloc(&hv_frames);
+	struct vp *vp;
+
+	if (!area)
+		return NULL;
+	vp = vcpu->vp_create(p, index, start);
+	if (!vp) {
+		frame_free(&hv_frames, area, 1);
+		return NULL;
+	}
+	xstate_init(&vp->xstate, phys_to_virt(area));
+	synic_init(&vp->synic);
+	return vp;
+}
+
+void vp_destroy(struct vp *vp)
+{
+	uint64_t area = (uint64_t)vp->xstate.area;
+
+	vcpu->vp_destroy(vp);
+	frame_free(&hv_frames, area, 1);
 }
 
 int vcpu_select(void)

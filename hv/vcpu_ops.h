@@ -50,9 +50,11 @@ struct vcpu_ops {
 	void (*vp_unload)(struct vp *vp);
 	/* Invalidate translations derived from the VP's second-level tables. */
 	void (*flush_slat)(struct vp *vp);
-	/* Vendor MSR policy (EFER and the backend's own MSRs): 0 = handled
-	 * (value read or written), VCPU_MSR_FAULT = inject #GP,
-	 * VCPU_MSR_UNKNOWN = not a backend MSR. */
+	/* Vendor MSR policy (EFER and the backend's own MSRs) and storage of
+	 * a VP's syscall, SYSENTER and segment-base MSRs (STAR, LSTAR, CSTAR,
+	 * SFMASK, KERNEL_GS_BASE, SYSENTER_CS/ESP/EIP, FS/GS_BASE; values
+	 * already checked by hv/msr.c): 0 = handled (value read or written),
+	 * VCPU_MSR_FAULT = inject #GP, VCPU_MSR_UNKNOWN = not a backend MSR. */
 	int (*guest_msr)(struct vp *vp, uint32_t msr, bool write, uint64_t *value);
 	/* The instruction the hypercall page calls (VMMCALL / VMCALL). */
 	const uint8_t *hypercall_insn;
@@ -70,8 +72,10 @@ extern const struct vcpu_ops *vcpu;
 int vcpu_select(void);
 
 static inline int vcpu_enable_cpu(void) { return vcpu->enable_cpu(); }
-static inline struct vp *vcpu_vp_create(struct partition *p, uint32_t i, const struct vp_start *s) { return vcpu->vp_create(p, i, s); }
-static inline void vcpu_vp_destroy(struct vp *vp) { vcpu->vp_destroy(vp); }
+/* A VP: the backend's state and hv/'s (its processor state area, its
+ * SynIC); NULL when memory runs out.  vp_destroy frees both. */
+struct vp *vp_create(struct partition *p, uint32_t index, const struct vp_start *start);
+void vp_destroy(struct vp *vp);
 static inline void vcpu_set_slat_root(struct vp *vp, uint64_t root) { vcpu->set_slat_root(vp, root); }
 static inline void vcpu_run(struct vp *vp) { vcpu->run(vp); }
 static inline uint64_t vcpu_get_reg(struct vp *vp, enum vp_reg r) { return vcpu->get_reg(vp, r); }

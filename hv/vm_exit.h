@@ -2,10 +2,16 @@
  * The vendor-neutral description of why a VP stopped running.  A backend
  * fills one from its hardware exit (VMCB EXITCODE / VMCS exit reason); the
  * policy in hv/exit.c reads only this.
+ *
+ * Every VP intercepts #DB and #AC: a guest that makes their delivery fault
+ * again (CVE-2015-8104, CVE-2015-5307) would otherwise hold its pCPU in
+ * microcode forever; intercepted, each delivery is an exit the scheduler
+ * sees, and the exception is reflected to the guest.
  */
 #ifndef KEEL_HV_VM_EXIT_H
 #define KEEL_HV_VM_EXIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum vm_exit_reason {
@@ -21,6 +27,8 @@ enum vm_exit_reason {
 	VM_EXIT_EXTERNAL_INTR,
 	VM_EXIT_SLICE_END,       /* the backend's own slice timer expired */
 	VM_EXIT_SHUTDOWN,        /* triple fault */
+	VM_EXIT_XSETBV,          /* ECX = XCR index, EDX:EAX = value */
+	VM_EXIT_EXCEPTION,       /* an intercepted exception (#DB, #AC): `exception` */
 	VM_EXIT_ENTRY_FAILED,    /* the hardware refused the guest state */
 	VM_EXIT_UNHANDLED,       /* anything else; `hw_code` says what */
 };
@@ -46,6 +54,11 @@ struct vm_exit {
 			uint64_t gpa;
 			uint32_t access;   /* VM_ACCESS_* */
 		} gpa_fault;
+		struct {
+			uint8_t vector;
+			bool has_error;
+			uint32_t error;
+		} exception;
 	};
 	/* RIP after the instruction for exits that skip it (CPUID, hypercall,
 	 * MSR, I/O); 0 if unknown or not applicable. */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/xstate.h"
 #include "hv/abi/tlfs_synic.h"
 #include "hv/sched.h"
 #include "hv/spinlock.h"
@@ -24,6 +25,7 @@ enum gpr {
 enum vp_reg {
 	VP_REG_RIP, VP_REG_RSP, VP_REG_RFLAGS, VP_REG_CR0, VP_REG_CR3, VP_REG_CR4,
 	VP_REG_EFER, VP_REG_CS_ATTR, VP_REG_CPL,
+	VP_REG_TPR,   /* CR8: the task priority class, 0-15 */
 };
 
 /* Segment and descriptor-table registers, in the TLFS
@@ -48,6 +50,7 @@ struct vp_stats {
 	uint64_t hypercalls;
 	uint64_t msr;
 	uint64_t gpa_faults;
+	uint64_t exceptions;         /* intercepted and reflected (#DB, #AC) */
 };
 
 /* A VP's synthetic interrupt controller (TLFS "Inter-Partition
@@ -95,6 +98,11 @@ struct vp {
 	struct synic synic;
 	struct stimer stimer;
 	uint8_t pending_vector;      /* external interrupt to inject; 0 = none */
+	uint64_t tlb_gen_seen;       /* its partition's tlb_gen at its last flush; its pCPU's (hv/tlb.h) */
+	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load
+	 * before the VP runs until xstate_save after it left (hv/run.c), in
+	 * here otherwise. */
+	struct xstate xstate;
 };
 
 _Static_assert(__builtin_offsetof(struct vp, rip) == 8 * GPR_COUNT, "entry assembly layout");

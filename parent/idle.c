@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "parent/kernel.h"
 #include "parent/x86.h"
 
 #define MSR_APIC_BASE   0x1bu
@@ -24,7 +25,6 @@ static int ready;
 void idt_set_interrupt(unsigned vector, void (*handler)(void));
 void isr_wake(void);
 void isr_spurious(void);
-uint64_t parent_tsc_hz(void);
 
 static void apic_write(uint32_t reg, uint32_t v)
 {

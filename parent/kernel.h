@@ -32,4 +32,8 @@ extern volatile int fault_vector;
 
 void power_off(void) __attribute__((noreturn));
 
+/* TSC ticks per second, as the hypervisor measured them
+ * (HV_X64_MSR_TSC_FREQUENCY; defined in vm.c). */
+uint64_t parent_tsc_hz(void);
+
 #endif

@@ -1,12 +1,15 @@
 /*
- * `selftest run`: child VPs running on the application processors.  Five
+ * `selftest run`: child VPs running on the application processors.  Six
  * small 64-bit children: one makes 101 CPUID exits and halts, two spin with
  * interrupts off, one triple-faults, one does port I/O (an intercept for the
- * parent, which this test leaves unanswered).  Passes when the first halts with the
- * hypervisor's CPUID answer in R15 despite the spinners, the spinners are
- * preempted, the faulting one is shown crashed with its reason, the port-I/O
- * one waits for its intercept, the
- * parent is answering all along, and deleting them all gives every page back.
+ * parent, which this test leaves unanswered), one increments a counter in
+ * its page 8 in a tight loop without exits.  Passes when the first halts
+ * with the hypervisor's CPUID answer in R15 despite the spinners, the
+ * spinners are preempted, the faulting one is shown crashed with its
+ * reason, the port-I/O one waits for its intercept, the counter page, taken
+ * from the writer while it runs, comes back zeroed and stays zero for 50 ms
+ * (the writer's pCPU let go of its translation first: hv/tlb.h), the parent
+ * is answering all along, and deleting them all gives every page back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,9 @@ static const uint8_t cpuid_guest[] = { /* cpuid leaf 0x40000000 -> r15; 100 more
 static const uint8_t spin_guest[] = { 0xfa, 0xeb, 0xfe };             /* cli; jmp . */
 static const uint8_t crash_guest[] = { 0x0f, 0x0b };                  /* ud2, no IDT */
 static const uint8_t io_guest[] = { 0xb0, 0x41, 0xe6, 0x80, 0xf4 };   /* out 0x80; hlt */
+static const uint8_t write_guest[] = {                                 /* cli; 1: incq (0x8000); jmp 1b */
+	0xfa, 0x48, 0xff, 0x04, 0x25, 0x00, 0x80, 0x00, 0x00, 0xeb, 0xf6 };
+#define WRITE_PAGE 8 /* GPA 0x8000 */
 
 struct child {
 	const char *name;
@@ -130,6 +136,30 @@ static int make_child(struct child *c)
 	return 0;
 }
 
+/* Take the writer's counter page while it runs (it has run for 20 ms):
+ * the page must come back zeroed and stay zero, read for 50 ms. */
+static void check_unmap_while_running(struct child *c)
+{
+	volatile uint64_t *page = (volatile uint64_t *)(c->pages[WRITE_PAGE] * 4096);
+	uint64_t hz = parent_tsc_hz(), t0 = rdtsc(), reads = 0, nonzero = 0, value = 0;
+	size_t done;
+
+	while (rdtsc() - t0 < hz / 50)
+		;
+	check(hv_unmap_gpa(c->id, WRITE_PAGE, 1, &done) == HV_STATUS_SUCCESS, "unmap the writer's page while it runs");
+	t0 = rdtsc();
+	while (rdtsc() - t0 < hz / 20) {
+		uint64_t v = page[0];
+
+		reads++;
+		if (v && !nonzero++)
+			value = v;
+	}
+	printf("run: counter page: %llu reads in 50 ms, %llu nonzero (first %#llx)\n", (unsigned long long)reads,
+	       (unsigned long long)nonzero, (unsigned long long)value);
+	check(reads > 0 && nonzero == 0, "the page taken back stays zero (no stale translation)");
+}
+
 static uint16_t start(uint64_t id, int run)
 {
 	static const uint32_t name = HV_REGISTER_EXPLICIT_SUSPEND;
@@ -147,6 +177,7 @@ void selftest_run(void)
 		{ "spin2", spin_guest, sizeof(spin_guest), 0, NULL, NULL, { 0 } },
 		{ "crash", crash_guest, sizeof(crash_guest), 0, NULL, NULL, { 0 } },
 		{ "io", io_guest, sizeof(io_guest), 0, NULL, NULL, { 0 } },
+		{ "write", write_guest, sizeof(write_guest), 0, NULL, NULL, { 0 } },
 	};
 	enum { N = sizeof(kids) / sizeof(kids[0]) };
 	struct keel_vp_state st[N];
@@ -196,6 +227,10 @@ void selftest_run(void)
 		      "the triple-faulting child is crashed, reason given");
 		printf("run: crash reason: %s\n", st[3].reason);
 		check(st[4].state == KEEL_VP_INTERCEPT, "the port-I/O child waits for its intercept");
+		/* The writer alone on its pCPU: it is running when its page goes. */
+		start(kids[1].id, 0);
+		start(kids[2].id, 0);
+		check_unmap_while_running(&kids[5]);
 		{
 			static const uint32_t name = HV_X64_REGISTER_R15;
 			union hv_register_value r15;

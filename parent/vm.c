@@ -445,9 +445,6 @@ void vm_crash(struct vm *vm, const char *reason)
 	snprintf(vm->crash_reason, sizeof(vm->crash_reason), "%s", reason);
 }
 
-/* TSC ticks per second, as the hypervisor measured them
- * (HV_X64_MSR_TSC_FREQUENCY). */
-uint64_t parent_tsc_hz(void);
 uint64_t parent_tsc_hz(void)
 {
 	return rdmsr(HV_X64_MSR_TSC_FREQUENCY);

@@ -19,6 +19,7 @@
 #define CR4_PGE (1ull << 7)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_OSXSAVE (1ull << 18)
 
 #define MSR_EFER 0xc0000080u
 #define EFER_SCE (1ull << 0)
@@ -29,6 +30,14 @@
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
+#define MSR_TSC_AUX 0xc0000103u
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_CSTAR 0xc0000083u
+#define MSR_SFMASK 0xc0000084u
+#define MSR_SYSENTER_CS 0x174u
+#define MSR_SYSENTER_ESP 0x175u
+#define MSR_SYSENTER_EIP 0x176u
 #define MSR_PAT 0x277u
 #define MSR_APIC_BASE 0x1bu
 
@@ -39,7 +48,7 @@ enum {
 	X86_EXC_DE = 0, X86_EXC_DB = 1, X86_EXC_NMI = 2, X86_EXC_BP = 3,
 	X86_EXC_UD = 6, X86_EXC_NM = 7, X86_EXC_DF = 8, X86_EXC_TS = 10,
 	X86_EXC_NP = 11, X86_EXC_SS = 12, X86_EXC_GP = 13, X86_EXC_PF = 14,
-	X86_EXC_MC = 18,
+	X86_EXC_AC = 17, X86_EXC_MC = 18,
 };
 
 struct cpuid_regs {
@@ -65,6 +74,12 @@ static inline uint64_t rdmsr(uint32_t msr)
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+/* Bits 63:47 all equal (SDM vol. 1 §3.3.7.1). */
+static inline int is_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 static inline uint64_t rdtsc(void)

@@ -54,6 +54,7 @@ void ap_main(struct pcpu *p)
 	write_cr0((read_cr0() | CR0_WP) & ~(CR0_CD | CR0_NW));
 	wbinvd();
 	desc_load(p);
+	xstate_cpu_init();
 	if (vcpu_enable_cpu()) {
 		__atomic_store_n(&p->online, -1, __ATOMIC_RELEASE);
 		cpu_halt_forever();

@@ -3,7 +3,7 @@
 # ESP as \keel\guests\NAME.elf and named as modules in boot/keel.cfg.
 
 GUESTS_OUT     := $(BUILD)/guests
-GUESTS         := guest64 guest32 hostile spin64
+GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop
 GUESTS_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -Wall -Wextra -Werror -I.
@@ -31,6 +31,9 @@ GUEST64_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o guest.o mmio.o)
 GUEST32_OBJS := $(addprefix $(GUESTS_OUT)/32/,entry32.o lib.o guest.o mmio.o)
 HOSTILE_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o hostile.o hostile_insns.o)
 SPIN64_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o spin64.o)
+NEIGHBOUR_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o neighbour.o)
+TPRHALT_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o tprhalt.o)
+DBLOOP_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o dbloop.o)
 
 $(GUESTS_OUT)/guest64.elf: $(GUEST64_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(GUEST64_OBJS)
@@ -44,6 +47,15 @@ $(GUESTS_OUT)/hostile.elf: $(HOSTILE_OBJS) tests/guests/guest.ld
 $(GUESTS_OUT)/spin64.elf: $(SPIN64_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(SPIN64_OBJS)
 
+$(GUESTS_OUT)/neighbour.elf: $(NEIGHBOUR_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(NEIGHBOUR_OBJS)
+
+$(GUESTS_OUT)/tprhalt.elf: $(TPRHALT_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(TPRHALT_OBJS)
+
+$(GUESTS_OUT)/dbloop.elf: $(DBLOOP_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(DBLOOP_OBJS)
+
 $(ESP)/keel/guests/%.elf: $(GUESTS_OUT)/%.elf
 	@mkdir -p $(@D)
 	cp $< $@
@@ -56,4 +68,5 @@ clean: clean-guests
 clean-guests:
 	rm -rf $(GUESTS_OUT)
 
--include $(sort $(GUEST64_OBJS:.o=.d) $(GUEST32_OBJS:.o=.d) $(HOSTILE_OBJS:.o=.d) $(SPIN64_OBJS:.o=.d))
+-include $(sort $(GUEST64_OBJS:.o=.d) $(GUEST32_OBJS:.o=.d) $(HOSTILE_OBJS:.o=.d) $(SPIN64_OBJS:.o=.d) \
+	$(NEIGHBOUR_OBJS:.o=.d) $(TPRHALT_OBJS:.o=.d) $(DBLOOP_OBJS:.o=.d))

@@ -253,6 +253,13 @@ void idt_set(unsigned vector, void (*handler)(void))
 #endif
 }
 
+#ifdef __x86_64__
+void idt_set_ist(unsigned vector, unsigned ist)
+{
+	idt[vector & 0xff].ist = (uint8_t)(ist & 7);
+}
+#endif
+
 void idt_set_exceptions(void)
 {
 	for (unsigned v = 0; v < 32; v++)

@@ -55,6 +55,10 @@ uint64_t udiv64(uint64_t n, uint32_t d, uint32_t *rem);
  * the code segment docs/guests.md sets up. */
 void idt_set(unsigned vector, void (*handler)(void));
 void idt_set_exceptions(void); /* vectors 0-31: guest_exception() */
+#ifdef __x86_64__
+/* Deliver `vector` on the TSS's interrupt stack `ist` (1-7; 0: none). */
+void idt_set_ist(unsigned vector, unsigned ist);
+#endif
 void idt_load(void);
 
 /* Incremented by timer_isr (the asm entry file), nothing else. */

@@ -71,4 +71,13 @@ static inline uintptr_t read_cr2(void)
 	return v;
 }
 
+static inline uintptr_t read_cr4(void)
+{
+	uintptr_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uintptr_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
 #endif

@@ -40,6 +40,7 @@ static const struct pt_format npt_format = {
 	.large = 1ull << 7,
 	.hw_bits = (1ull << 5) | (1ull << 6),
 	.addr_mask = 0x000ffffffffff000ull,
+	.guest_physical = true,
 };
 
 /* Intel EPT: R/W/X in bits 0-2 (any set = present), memory type WB (6) in
@@ -58,6 +59,7 @@ static const struct pt_format ept_format = {
 	.large = 1ull << 7,
 	.hw_bits = (1ull << 8) | (1ull << 9),
 	.addr_mask = 0x000ffffffffff000ull,
+	.guest_physical = true,
 };
 
 struct pool {
@@ -684,11 +686,48 @@ static void test_boundaries_and_upper_half(void **state)
 	assert_int_equal(pt_map(&fx->pt, pml4_edge, 0x5000, 2 * PT_PAGE_SIZE, PT_READ, true), 0);
 	expect_mapped(fx, pml4_edge, 0x5000, PT_READ);
 	expect_mapped(fx, 1ull << 39, 0x6000, PT_READ);
-	assert_int_equal(pt_map(&fx->pt, kva, 0x200000, PT_LARGE_SIZE, PT_READ | PT_EXEC, true), 0);
-	expect_mapped(fx, kva + 0x1234, 0x201234, PT_READ | PT_EXEC);
 	assert_int_equal(pt_map(&fx->pt, 0x7000, top_pa, PT_PAGE_SIZE, PT_READ | PT_WRITE, true), 0);
 	expect_mapped(fx, 0x7abc, top_pa + 0xabc, PT_READ | PT_WRITE);
+	if (fx->f->guest_physical) /* no upper half in a guest-physical space */
+		return;
+	assert_int_equal(pt_map(&fx->pt, kva, 0x200000, PT_LARGE_SIZE, PT_READ | PT_EXEC, true), 0);
+	expect_mapped(fx, kva + 0x1234, 0x201234, PT_READ | PT_EXEC);
 	expect_unmapped(fx, kva + PT_LARGE_SIZE);
+}
+
+/* A GPA at or above 2^48 is refused, never taken for the low one with the
+ * same index bits. */
+static void test_gpa_beyond_reach_refused(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t pa;
+	unsigned rights;
+
+	assert_int_equal(pt_map(&fx->pt, 0x1000, 0x5000, PT_PAGE_SIZE, PT_READ, false), 0);
+	assert_false(pt_lookup(&fx->pt, PT_GPA_LIMIT | 0x1000, &pa, &rights));
+	assert_false(pt_lookup(&fx->pt, ~0ull & ~0xfffull, &pa, &rights));
+	assert_int_equal(pt_map(&fx->pt, PT_GPA_LIMIT, 0x6000, PT_PAGE_SIZE, PT_READ, false), -1);
+	assert_int_equal(pt_map(&fx->pt, PT_GPA_LIMIT - PT_PAGE_SIZE, 0x6000, 2 * PT_PAGE_SIZE, PT_READ, false), -1);
+	expect_unmapped(fx, PT_GPA_LIMIT - PT_PAGE_SIZE); /* nothing of a refused range */
+	assert_int_equal(pt_unmap(&fx->pt, PT_GPA_LIMIT | 0x1000, PT_PAGE_SIZE), -1);
+	expect_mapped(fx, 0x1000, 0x5000, PT_READ); /* the alias survived */
+	assert_int_equal(pt_map(&fx->pt, PT_GPA_LIMIT - PT_PAGE_SIZE, 0x6000, PT_PAGE_SIZE, PT_READ, false), 0);
+	expect_mapped(fx, PT_GPA_LIMIT - PT_PAGE_SIZE, 0x6000, PT_READ);
+}
+
+/* Linear formats: non-canonical addresses and ranges across the hole. */
+static void test_noncanonical_refused(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t pa;
+	unsigned rights;
+
+	assert_int_equal(pt_map(&fx->pt, 0x1000, 0x5000, PT_PAGE_SIZE, PT_READ, false), 0);
+	assert_false(pt_lookup(&fx->pt, 0x0000800000001000ull, &pa, &rights));
+	assert_int_equal(pt_map(&fx->pt, 0x0000800000000000ull, 0x6000, PT_PAGE_SIZE, PT_READ, false), -1);
+	assert_int_equal(pt_map(&fx->pt, 0x00007ffffffff000ull, 0x6000, 2 * PT_PAGE_SIZE, PT_READ, false), -1);
+	assert_int_equal(pt_unmap(&fx->pt, 0x0000800000001000ull, PT_PAGE_SIZE), -1);
+	expect_mapped(fx, 0x1000, 0x5000, PT_READ);
 }
 
 static void test_destroy_frees_every_table(void **state)
@@ -699,7 +738,10 @@ static void test_destroy_frees_every_table(void **state)
 	assert_int_equal(pt_map(&fx->pt, 0x1000, 0x9000, PT_PAGE_SIZE, PT_READ, true), 0);
 	assert_int_equal(pt_map(&fx->pt, GIB, 0, 12 * PT_PAGE_SIZE, PT_READ, true), 0);
 	assert_int_equal(pt_map(&fx->pt, 5ull << 39, 0, PT_LARGE_SIZE, PT_READ, true), 0);
-	assert_int_equal(pt_map(&fx->pt, 0xffffffff80000000ull, 0, 3 * PT_LARGE_SIZE, PT_READ, false), 0);
+	/* The top of the space: the upper half for linear formats. */
+	assert_int_equal(pt_map(&fx->pt, fx->f->guest_physical ? (0x1ffull << 39) : 0xffffffff80000000ull, 0,
+				3 * PT_LARGE_SIZE, PT_READ, false),
+			 0);
 	assert_int_equal(pt_unmap(&fx->pt, 2 * MIB + 0x5000, PT_PAGE_SIZE), 0);
 	assert_true(live_tables(fx) > 8);
 	pt_destroy(&fx->pt);
@@ -1004,6 +1046,9 @@ int main(void)
 		TF(test_collapse_ignores_accessed_dirty, &npt_format),
 		TF(test_uncached_is_ignored_without_memory_types, &npt_format),
 		TF(test_uncached_is_ignored_without_memory_types, &pt_format_x86_host),
+		TF(test_gpa_beyond_reach_refused, &npt_format),
+		TF(test_gpa_beyond_reach_refused, &ept_format),
+		TF(test_noncanonical_refused, &pt_format_x86_host),
 	};
 	int failed = 0;
 

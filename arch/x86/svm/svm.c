@@ -17,6 +17,7 @@
 #include "hv/partition.h"
 #include "hv/pcpu.h"
 #include "hv/run.h"
+#include "hv/tlb.h"
 
 #define MSR_VM_CR       0xc0010114u
 #define MSR_VM_HSAVE_PA 0xc0010117u
@@ -151,6 +152,7 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 
 	v->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
 			     SVM_INTERCEPT_INVLPGA;
+	v->intercept_exceptions = (1u << X86_EXC_DB) | (1u << X86_EXC_AC); /* hv/vm_exit.h */
 	if (!p->is_parent) {
 		/* Children: host interrupts, HLT and every port exit; the host's
 		 * IF (not the guest's) masks physical interrupts (APM §15.21). */
@@ -162,7 +164,7 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 	}
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT;
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV;
 	v->iopm_base_pa = s->iopm_pa;
 	v->msrpm_base_pa = s->msrpm_pa;
 	v->guest_asid = p->id; /* nonzero: ASID 0 is the host's */
@@ -202,6 +204,7 @@ static const uint8_t op_vmmcall[] = { 0x0f, 0x01, 0xd9 };
 static const uint8_t op_rdmsr[] = { 0x0f, 0x32 };
 static const uint8_t op_wrmsr[] = { 0x0f, 0x30 };
 static const uint8_t op_hlt[] = { 0xf4 };
+static const uint8_t op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
 
 /* Decode the instruction at la from guest memory (refilling the cache). */
 static __attribute__((noinline)) int svm_decode_length(struct svm_vp *s, uint64_t la)
@@ -290,6 +293,18 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VM_EXIT_SHUTDOWN;
 		break;
+	case SVM_EXIT_EXCEPTION_BASE + X86_EXC_DB:
+	case SVM_EXIT_EXCEPTION_BASE + X86_EXC_AC:
+		/* #AC's error code is 0; #DB has none (APM §15.12). */
+		e->reason = VM_EXIT_EXCEPTION;
+		e->exception.vector = (uint8_t)(v->exitcode - SVM_EXIT_EXCEPTION_BASE);
+		e->exception.has_error = e->exception.vector == X86_EXC_AC;
+		e->exception.error = 0;
+		break;
+	case SVM_EXIT_XSETBV:
+		e->reason = VM_EXIT_XSETBV;
+		e->next_rip = svm_next_rip(s, op_xsetbv, sizeof(op_xsetbv));
+		break;
 	case SVM_EXIT_INVALID:
 		e->reason = VM_EXIT_ENTRY_FAILED;
 		break;
@@ -301,23 +316,25 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 
 /*
  * A child's pending external interrupt (vp.pending_vector): injected as an
- * event when the guest can take it now (IF set, no interrupt shadow), else
- * left in the VMCB's virtual interrupt, which the CPU delivers once IF
- * allows (APM §15.21.4).  Bochs delivers no virtual interrupt; there the
- * event injection at a later exit does it.
+ * event when the guest can take it now (IF set, no interrupt shadow, its
+ * priority class above the guest's V_TPR, which CR8 writes set), else left
+ * in the VMCB's virtual interrupt with that priority, which the CPU
+ * delivers once IF and V_TPR allow (APM §15.21.4).  Bochs delivers no
+ * virtual interrupt; there the event injection at a later exit does it.
  */
 static void svm_deliver_interrupt(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
 	uint8_t vector = s->vp.pending_vector;
 
-	if (!(v->eventinj & SVM_EVENT_VALID) && (v->rflags & RFLAGS_IF) && !(v->interrupt_shadow & 1)) {
+	if (!(v->eventinj & SVM_EVENT_VALID) && (v->rflags & RFLAGS_IF) && !(v->interrupt_shadow & 1) &&
+	    (vector >> 4) > (v->vintr & SVM_V_TPR_MASK)) {
 		v->eventinj = vector | SVM_EVENT_VALID; /* type 0: external interrupt */
 		s->vp.pending_vector = 0;
 		return;
 	}
-	v->vintr = (v->vintr & SVM_V_INTR_MASKING) | SVM_V_IRQ | SVM_V_IGN_TPR | (0xfull << SVM_V_INTR_PRIO_SHIFT) |
-		   ((uint64_t)vector << SVM_V_INTR_VECTOR_SHIFT);
+	v->vintr = (v->vintr & (SVM_V_INTR_MASKING | SVM_V_TPR_MASK)) | SVM_V_IRQ |
+		   ((uint64_t)(vector >> 4) << SVM_V_INTR_PRIO_SHIFT) | ((uint64_t)vector << SVM_V_INTR_VECTOR_SHIFT);
 	s->virq_armed = true;
 }
 
@@ -371,6 +388,8 @@ int svm_exit_child(struct svm_vp *s)
 		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
 	if (go_on && s->vp.pending_vector)
 		svm_deliver_interrupt(s);
+	if (go_on && tlb_exit_check(&s->vp)) /* its second-level tables changed: hv/tlb.h */
+		v->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
 	/* A slice that ended while the guest ran with IF clear (Bochs takes no
 	 * INTR exit then) ends at its next exit of any kind. */
 	return go_on && !run_slice_over(&s->vp);
@@ -395,6 +414,7 @@ static void svm_run(struct vp *vp)
 		/* It may have run elsewhere, or its tables changed meanwhile. */
 		s->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID
 										   : SVM_TLB_FLUSH_ALL;
+		tlb_entry_flushed(vp);
 		if (vp->pending_vector)
 			svm_deliver_interrupt(s);
 		svm_vp_loop_child(s);
@@ -415,6 +435,7 @@ static uint64_t svm_get_reg(struct vp *vp, enum vp_reg reg)
 	case VP_REG_EFER: return v->efer & ~EFER_SVME;
 	case VP_REG_CS_ATTR: return v->cs.attrib;
 	case VP_REG_CPL: return v->cpl;
+	case VP_REG_TPR: return v->vintr & SVM_V_TPR_MASK;
 	}
 	return 0;
 }
@@ -433,6 +454,7 @@ static void svm_set_reg(struct vp *vp, enum vp_reg reg, uint64_t value)
 	case VP_REG_EFER: v->efer = value | EFER_SVME; break;
 	case VP_REG_CS_ATTR: v->cs.attrib = (uint16_t)value; break;
 	case VP_REG_CPL: v->cpl = (uint8_t)value; break;
+	case VP_REG_TPR: v->vintr = (v->vintr & ~SVM_V_TPR_MASK) | (value & SVM_V_TPR_MASK); break;
 	}
 }
 
@@ -494,10 +516,36 @@ static void svm_flush_slat(struct vp *vp)
 						: SVM_TLB_FLUSH_ALL;
 }
 
+/* The VMCB field VMLOAD/VMSAVE (or VMRUN) switch for this MSR, if any. */
+static uint64_t *svm_msr_field(struct vmcb *v, uint32_t msr)
+{
+	switch (msr) {
+	case MSR_STAR: return &v->star;
+	case MSR_LSTAR: return &v->lstar;
+	case MSR_CSTAR: return &v->cstar;
+	case MSR_SFMASK: return &v->sfmask;
+	case MSR_KERNEL_GS_BASE: return &v->kernel_gs_base;
+	case MSR_SYSENTER_CS: return &v->sysenter_cs;
+	case MSR_SYSENTER_ESP: return &v->sysenter_esp;
+	case MSR_SYSENTER_EIP: return &v->sysenter_eip;
+	case MSR_FS_BASE: return &v->fs.base;
+	case MSR_GS_BASE: return &v->gs.base;
+	default: return NULL;
+	}
+}
+
 static int svm_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 {
 	struct vmcb *v = to_svm(vp)->vmcb;
+	uint64_t *field = svm_msr_field(v, msr);
 
+	if (field) {
+		if (write)
+			*field = *value;
+		else
+			*value = *field;
+		return 0;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		if (!write) {
@@ -538,6 +586,7 @@ const struct pt_format svm_npt_format = {
 	.large = 1ull << 7,
 	.hw_bits = (1ull << 5) | (1ull << 6), /* accessed, dirty */
 	.addr_mask = 0x000ffffffffff000ull,
+	.guest_physical = true,
 };
 
 static const uint8_t vmmcall[] = { 0x0f, 0x01, 0xd9 };

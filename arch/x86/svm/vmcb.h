@@ -23,8 +23,10 @@
 #define SVM_INTERCEPT_STGI      (1u << 4)
 #define SVM_INTERCEPT_CLGI      (1u << 5)
 #define SVM_INTERCEPT_SKINIT    (1u << 6)
+#define SVM_INTERCEPT_XSETBV    (1u << 13)
 
 /* VINTR (offset 0x60). */
+#define SVM_V_TPR_MASK          0xfull
 #define SVM_V_IRQ               (1ull << 8)
 #define SVM_V_INTR_PRIO_SHIFT   16
 #define SVM_V_IGN_TPR           (1ull << 20)
@@ -59,6 +61,7 @@
 #define SVM_EXIT_STGI      0x84
 #define SVM_EXIT_CLGI      0x85
 #define SVM_EXIT_SKINIT    0x86
+#define SVM_EXIT_XSETBV    0x8d
 #define SVM_EXIT_NPF       0x400
 #define SVM_EXIT_INVALID   ((uint64_t)-1)
 

@@ -37,6 +37,8 @@ enum vmcs_field {
 	VMCS_PROC_CONTROLS2 = 0x401e,
 	VMCS_INSTRUCTION_ERROR = 0x4400,
 	VMCS_EXIT_REASON = 0x4402,
+	VMCS_EXIT_INTR_INFO = 0x4404,
+	VMCS_EXIT_INTR_ERROR = 0x4406,
 	VMCS_IDT_VECTORING_INFO = 0x4408,
 	VMCS_IDT_VECTORING_ERROR = 0x440a,
 	VMCS_EXIT_INSTRUCTION_LENGTH = 0x440c,
@@ -70,6 +72,8 @@ enum vmcs_field {
 /* Primary processor-based controls (SDM Table 24-6). */
 #define VMX_PROC_INTR_WINDOW      (1u << 2)
 #define VMX_PROC_HLT_EXITING      (1u << 7)
+#define VMX_PROC_CR8_LOAD_EXITING (1u << 19)
+#define VMX_PROC_CR8_STORE_EXITING (1u << 20)
 #define VMX_PROC_UNCONDITIONAL_IO (1u << 24)
 #define VMX_PROC_USE_MSR_BITMAPS  (1u << 28)
 #define VMX_PROC_SECONDARY        (1u << 31)
@@ -113,6 +117,7 @@ enum vmcs_field {
 #define VMX_EXIT_INVEPT            50
 #define VMX_EXIT_INVVPID           53
 #define VMX_EXIT_PREEMPTION_TIMER  52
+#define VMX_EXIT_XSETBV            55
 #define VMX_EXIT_VMFUNC            59
 #define VMX_EXIT_ENTRY_FAILURE     (1u << 31)
 
@@ -120,6 +125,8 @@ enum vmcs_field {
 #define VMX_INTR_VALID            (1u << 31)
 #define VMX_INTR_ERROR_VALID      (1u << 11)
 #define VMX_INTR_TYPE_EXCEPTION   (3u << 8)
+#define VMX_INTR_TYPE_MASK        (7u << 8)
+#define VMX_INTR_TYPE_PRIV_SW     (5u << 8)  /* INT1 (ICEBP) */
 
 static inline uint64_t vmread(enum vmcs_field f)
 {

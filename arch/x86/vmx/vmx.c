@@ -15,6 +15,7 @@
 #include "hv/partition.h"
 #include "hv/pcpu.h"
 #include "hv/run.h"
+#include "hv/tlb.h"
 
 #define MSR_FEATURE_CONTROL     0x3au
 #define FEATURE_CONTROL_LOCKED  (1ull << 0)
@@ -296,8 +297,10 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), MSR_FEATURE_CONTROL);
 	for (uint32_t msr = MSR_VMX_FIRST; msr <= MSR_VMX_LAST; msr++)
 		msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), msr);
-	if (!p->is_parent) /* children reach no hardware MSR (hv/msr.c) */
+	if (!p->is_parent) { /* children reach no hardware MSR (hv/msr.c) */
 		memset(phys_to_virt(s->msr_bitmap_pa), 0xff, 4096);
+		s->own_msrs = true;
+	}
 
 	/* Children: host interrupts, HLT and every port access exit. */
 	err |= vmwrite(VMCS_PIN_CONTROLS,
@@ -305,11 +308,13 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 						: VMX_PIN_EXTERNAL_INTERRUPT |
 							  (caps.preempt_shift < 64 ? VMX_PIN_PREEMPTION_TIMER : 0)));
 	err |= vmwrite(VMCS_PROC_CONTROLS,
-		       caps.proc | (p->is_parent ? 0 : VMX_PROC_HLT_EXITING | VMX_PROC_UNCONDITIONAL_IO));
+		       caps.proc | (p->is_parent ? 0
+						 : VMX_PROC_HLT_EXITING | VMX_PROC_UNCONDITIONAL_IO |
+							   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING));
 	err |= vmwrite(VMCS_PROC_CONTROLS2, caps.proc2);
 	err |= vmwrite(VMCS_EXIT_CONTROLS, caps.exit);
 	err |= vmwrite(VMCS_ENTRY_CONTROLS, caps.entry);
-	err |= vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	err |= vmwrite(VMCS_EXCEPTION_BITMAP, (1u << X86_EXC_DB) | (1u << X86_EXC_AC)); /* hv/vm_exit.h */
 	err |= vmwrite(VMCS_CR3_TARGET_COUNT, 0);
 	err |= vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	err |= vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
@@ -397,10 +402,27 @@ static void vmcs_leave(struct vmx_vp *s, uint64_t prev)
 		__asm__ volatile("vmptrld %0" ::"m"(prev) : "cc", "memory");
 }
 
+/* Index in syscall_msrs, -1 if not one of them. */
+static int syscall_msr_index(uint32_t msr)
+{
+	switch (msr) {
+	case MSR_STAR: return 0;
+	case MSR_LSTAR: return 1;
+	case MSR_CSTAR: return 2;
+	case MSR_SFMASK: return 3;
+	case MSR_KERNEL_GS_BASE: return 4;
+	default: return -1;
+	}
+}
+
+static const uint32_t syscall_msr_numbers[5] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE };
+
 static void vmx_vp_unload(struct vp *vp)
 {
 	struct vmx_vp *s = to_vmx(vp);
 
+	if (s->own_msrs)
+		s->syscall_msrs[4] = rdmsr(MSR_KERNEL_GS_BASE);
 	__asm__ volatile("vmclear %0" ::"m"(s->vmcs_pa) : "cc", "memory");
 	s->launched = 0;
 	if (this_pcpu()->current == vp)
@@ -447,14 +469,39 @@ void vmx_entry_failed(struct vmx_vp *s)
 	vp_handle_exit(&s->vp);
 }
 
+/* A child's MOV to or from CR8 (exit reason 28, type 0 or 1): the task
+ * priority it keeps in s->tpr; the CPU's own TPR (the hypervisor's
+ * interrupts) is never the guest's (SDM §25.1.3; bits 63:4 reserved). */
+static bool emulate_cr8(struct vmx_vp *s, unsigned type, unsigned reg)
+{
+	if (type == 0) {
+		uint64_t value = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : s->vp.gpr[reg];
+
+		if (value >> 4) {
+			vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
+			return true;
+		}
+		s->tpr = (uint8_t)value;
+	} else if (reg == GPR_RSP) {
+		vmwrite(VMCS_GUEST_RSP, s->tpr);
+	} else {
+		s->vp.gpr[reg] = s->tpr;
+	}
+	s->vp.rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
+	return true;
+}
+
 /* MOV to CR0/CR4 of a bit the host owns (exit reason 28, SDM Table 28-3):
- * keep the guest's view in the shadow, the forced bits in the real one.
- * Returns false if the guest asks for something VMX cannot give it. */
+ * keep the guest's view in the shadow, the forced bits in the real one;
+ * and CR8 (emulate_cr8).  Returns false if the guest asks for something
+ * VMX cannot give it. */
 static bool emulate_cr_write(struct vmx_vp *s, uint64_t qual)
 {
 	unsigned cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
 	uint64_t value;
 
+	if (cr == 8 && type <= 1)
+		return emulate_cr8(s, type, reg);
 	if (type != 0 || (cr != 0 && cr != 4))
 		return false;
 	value = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : s->vp.gpr[reg];
@@ -475,6 +522,32 @@ static bool emulate_cr_write(struct vmx_vp *s, uint64_t qual)
 	}
 	s->vp.rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
 	return true;
+}
+
+/*
+ * An intercepted #DB or #AC (exit reason 0; SDM §28.2.2).  #DB: the exit
+ * leaves DR6 to the hypervisor, which is the guest's DR6 here (VM entry
+ * and exit do not switch it): B0-B3 anew, BD and BS as the qualification
+ * says (SDM Table 28-1).  ICEBP's #DB comes before the instruction
+ * completes: past it, as the CPU would have been.
+ */
+static void translate_exception(struct vmx_vp *s, struct vm_exit *e)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+
+	e->reason = VM_EXIT_EXCEPTION;
+	e->exception.vector = (uint8_t)info;
+	e->exception.has_error = info & VMX_INTR_ERROR_VALID;
+	e->exception.error = e->exception.has_error ? (uint32_t)vmread(VMCS_EXIT_INTR_ERROR) : 0;
+	if (e->exception.vector == X86_EXC_DB) {
+		uint64_t dr6;
+
+		__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
+		dr6 = (dr6 & ~0xfull) | (vmread(VMCS_EXIT_QUALIFICATION) & 0x600f);
+		__asm__ volatile("mov %0, %%db6" ::"r"(dr6));
+		if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_PRIV_SW)
+			s->vp.rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
+	}
 }
 
 static void translate_exit(struct vmx_vp *s, uint32_t reason)
@@ -529,6 +602,12 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	case VMX_EXIT_HLT:
 		e->reason = VM_EXIT_HLT;
 		break;
+	case VMX_EXIT_XSETBV:
+		e->reason = VM_EXIT_XSETBV;
+		break;
+	case VMX_EXIT_EXCEPTION_NMI:
+		translate_exception(s, e);
+		return;
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = VM_EXIT_SHUTDOWN;
 		return;
@@ -552,6 +631,11 @@ static void vmx_deliver_interrupt(struct vmx_vp *s)
 	if (!s->vp.pending_vector) {
 		if (proc & VMX_PROC_INTR_WINDOW)
 			vmwrite(VMCS_PROC_CONTROLS, proc & ~VMX_PROC_INTR_WINDOW);
+		return;
+	}
+	if ((s->vp.pending_vector >> 4) <= s->tpr) {
+		/* Masked by the task priority: a CR8 write (an exit) lowers it. */
+		vmwrite(VMCS_PROC_CONTROLS, proc & ~VMX_PROC_INTR_WINDOW);
 		return;
 	}
 	if (!(vmread(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
@@ -581,24 +665,31 @@ int vmx_exit(struct vmx_vp *s)
 		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	}
 	if ((reason & 0xffff) == VMX_EXIT_CR_ACCESS && !(reason & VMX_EXIT_ENTRY_FAILURE)) {
-		if (emulate_cr_write(s, vmread(VMCS_EXIT_QUALIFICATION)))
-			return 1;
-		partition_crash(s->vp.partition, "unsupported control-register write");
-		return 0;
-	}
-	if (reason & VMX_EXIT_ENTRY_FAILURE) {
-		log_err("vmx: VM entry failed: exit reason %u, qualification %#lx", reason & 0xffff,
-			vmread(VMCS_EXIT_QUALIFICATION));
-		translate_exit(s, reason);
+		if (!emulate_cr_write(s, vmread(VMCS_EXIT_QUALIFICATION))) {
+			partition_crash(s->vp.partition, "unsupported control-register write");
+			return 0;
+		}
+		s->vp.stats.exits++;
+		go_on = 1;
 	} else {
-		translate_exit(s, reason & 0xffff);
+		if (reason & VMX_EXIT_ENTRY_FAILURE)
+			log_err("vmx: VM entry failed: exit reason %u, qualification %#lx", reason & 0xffff,
+				vmread(VMCS_EXIT_QUALIFICATION));
+		translate_exit(s, reason & VMX_EXIT_ENTRY_FAILURE ? reason : reason & 0xffff);
+		go_on = vp_handle_exit(&s->vp);
 	}
-	go_on = vp_handle_exit(&s->vp);
+	if (go_on && !s->vp.partition->is_parent && tlb_exit_check(&s->vp))
+		vmx_invept(vmread(VMCS_EPT_POINTER)); /* its second-level tables changed: hv/tlb.h */
 	if (go_on && !s->vp.partition->is_parent) {
 		/* Past the instruction, STI / MOV SS blocking no longer applies. */
 		if (s->vp.rip != exit_rip)
 			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
 		vmx_deliver_interrupt(s);
+		/* The preemption timer starts afresh at every entry and some
+		 * CPUs (Bochs) take no external-interrupt exit while the guest
+		 * has IF clear: a child that exits often ends its slice by the
+		 * clock here. */
+		go_on = !run_slice_over(&s->vp);
 	}
 	return go_on;
 }
@@ -614,12 +705,28 @@ static void vmx_run(struct vp *vp)
 	if (cur != s->vmcs_pa)
 		__asm__ volatile("vmptrld %0" ::"m"(s->vmcs_pa) : "cc", "memory");
 	this_pcpu()->current = vp;
+	if (s->own_msrs)
+		for (unsigned i = 0; i < 5; i++)
+			wrmsr(syscall_msr_numbers[i], s->syscall_msrs[i]);
+	if (!vp->partition->is_parent) {
+		/* Translations it left on this pCPU, or that an earlier user of
+		 * its VPID and EPT root left, are gone before it runs. */
+		vmx_invept(vmread(VMCS_EPT_POINTER));
+		tlb_entry_flushed(vp);
+	}
 	if (!vp->partition->is_parent && caps.preempt_shift < 64)
 		vmwrite(VMCS_PREEMPTION_TIMER, run_slice_tsc() >> caps.preempt_shift);
 	set_host_state(s);
 	if (!vp->partition->is_parent)
 		vmx_deliver_interrupt(s);
 	vmx_vp_loop(s);
+}
+
+static uint64_t guest_view(uint32_t real_field, uint32_t mask_field, uint64_t shadow)
+{
+	uint64_t mask = vmread(mask_field);
+
+	return (vmread(real_field) & ~mask) | (shadow & mask);
 }
 
 static uint64_t get_reg_current(struct vp *vp, enum vp_reg reg)
@@ -630,12 +737,15 @@ static uint64_t get_reg_current(struct vp *vp, enum vp_reg reg)
 	case VP_REG_RIP: return vp->rip;
 	case VP_REG_RSP: return vmread(VMCS_GUEST_RSP);
 	case VP_REG_RFLAGS: return vmread(VMCS_GUEST_RFLAGS);
-	case VP_REG_CR0: return s->cr0_shadow;
+	/* The guest's view: host-owned bits from the shadow, the rest as
+	 * the guest set them without an exit (SDM §25.3). */
+	case VP_REG_CR0: return guest_view(VMCS_GUEST_CR0, VMCS_CR0_MASK, s->cr0_shadow);
 	case VP_REG_CR3: return vmread(VMCS_GUEST_CR3);
-	case VP_REG_CR4: return s->cr4_shadow;
+	case VP_REG_CR4: return guest_view(VMCS_GUEST_CR4, VMCS_CR4_MASK, s->cr4_shadow);
 	case VP_REG_EFER: return vmread(VMCS_GUEST_EFER);
 	case VP_REG_CS_ATTR: return vmread(VMCS_GUEST_CS_AR);
 	case VP_REG_CPL: return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
+	case VP_REG_TPR: return s->tpr;
 	}
 	return 0;
 }
@@ -669,6 +779,7 @@ static void set_reg_current(struct vp *vp, enum vp_reg reg, uint64_t value)
 	}
 	case VP_REG_CS_ATTR: vmwrite(VMCS_GUEST_CS_AR, value); break;
 	case VP_REG_CPL: break; /* follows SS.DPL on VMX */
+	case VP_REG_TPR: s->tpr = value & 0xf; break;
 	}
 }
 
@@ -741,8 +852,46 @@ static void vmx_inject_exception(struct vp *vp, uint8_t vector, bool has_error, 
 	vmcs_leave(to_vmx(vp), prev);
 }
 
+/* The VMCS guest field of an MSR VM entry loads, 0 if none (FS/GS base:
+ * the segment layout, SDM Appendix B). */
+static uint32_t msr_vmcs_field(uint32_t msr)
+{
+	switch (msr) {
+	case MSR_SYSENTER_CS: return VMCS_GUEST_SYSENTER_CS;
+	case MSR_SYSENTER_ESP: return VMCS_GUEST_SYSENTER_ESP;
+	case MSR_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
+	case MSR_FS_BASE: return VMCS_GUEST_ES_BASE + 2 * VP_SEG_FS;
+	case MSR_GS_BASE: return VMCS_GUEST_ES_BASE + 2 * VP_SEG_GS;
+	default: return 0;
+	}
+}
+
 static int vmx_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 {
+	struct vmx_vp *s = to_vmx(vp);
+	int i = syscall_msr_index(msr);
+	uint32_t field = msr_vmcs_field(msr);
+
+	if (i >= 0 && s->own_msrs) {
+		/* Called in the VP's own exit: its values are in the CPU. */
+		if (write) {
+			s->syscall_msrs[i] = *value;
+			wrmsr(msr, *value);
+		} else {
+			*value = rdmsr(msr);
+		}
+		return 0;
+	}
+	if (field) {
+		uint64_t prev = vmcs_enter(s);
+
+		if (write)
+			vmwrite(field, *value);
+		else
+			*value = vmread(field);
+		vmcs_leave(s, prev);
+		return 0;
+	}
 	if (msr == MSR_FEATURE_CONTROL) {
 		/* VT-x is hidden: locked, with VMXON disabled. */
 		if (write)
@@ -783,6 +932,7 @@ const struct pt_format vmx_ept_format = {
 	.large = 1ull << 7,
 	.hw_bits = (1ull << 8) | (1ull << 9), /* accessed, dirty (if enabled in the EPTP) */
 	.addr_mask = 0x000ffffffffff000ull,
+	.guest_physical = true,
 };
 
 static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1 };

@@ -16,7 +16,14 @@ struct vmx_vp {
 	uint64_t msr_bitmap_pa;
 	uint64_t cr0_shadow;    /* CR0/CR4 as the guest believes them */
 	uint64_t cr4_shadow;
+	uint8_t tpr;            /* a child's CR8: MOV to/from CR8 exits, the CPU's TPR stays the host's */
 	uint32_t instruction_error; /* last VMfailValid number, 0 if none */
+	/* STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE: VM entry and exit do not
+	 * switch them.  For a VP whose MSR accesses all exit (own_msrs), they
+	 * are written to the CPU by vmx_run and KERNEL_GS_BASE (which SWAPGS
+	 * changes) read back by vmx_vp_unload; the parent's pass through. */
+	bool own_msrs;
+	uint64_t syscall_msrs[5];
 };
 _Static_assert(__builtin_offsetof(struct vmx_vp, launched) == 0, "vmx_run.S layout");
 _Static_assert(__builtin_offsetof(struct vmx_vp, vp) == 16, "vmx_run.S layout");
