@@ -63,8 +63,15 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 	case VM_EXIT_XSETBV:
 		return xsetbv_exit(vp);
 	case VM_EXIT_EXCEPTION:
-		/* Reflected as it came; the backend has updated DR6 for #DB. */
 		vp->stats.exceptions++;
+		if (e->exception.vector == X86_EXC_MC) {
+			/* The hardware failed while this partition ran: it stops,
+			 * the others go on (TLFS leaves #MC policy to the host). */
+			log_err("partition %u: machine check at rip %#lx", vp->partition->id, vp->rip);
+			partition_crash(vp->partition, "machine check");
+			return false;
+		}
+		/* Reflected as it came; the backend has updated DR6 for #DB. */
 		vcpu_inject_exception(vp, e->exception.vector, e->exception.has_error, e->exception.error);
 		break;
 	case VM_EXIT_ENTRY_FAILED:

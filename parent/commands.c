@@ -222,6 +222,7 @@ static void cmd_selftest_fault(int argc, char **argv)
 }
 
 void selftest_cpu(void);
+void selftest_contain(void);
 void selftest_partitions(void);
 void selftest_run(void);
 
@@ -235,6 +236,12 @@ static void cmd_selftest_partitions(int argc, char **argv)
 {
 	if (require_hv())
 		selftest_partitions();
+}
+
+static void cmd_selftest_contain(int argc, char **argv)
+{
+	if (require_hv())
+		selftest_contain();
 }
 
 static void cmd_selftest_cpu(int argc, char **argv)
@@ -271,6 +278,9 @@ const struct cli_command cli_commands[] = {
 	  cmd_selftest_partitions },
 	{ "selftest", "run", "selftest run",
 	  "child VPs on the other pCPUs: exits, HLT, preemption, crashes contained", cmd_selftest_run },
+	{ "selftest", "contain", "selftest contain",
+	  "NMI and low-vector IPIs to the other pCPUs, hypercall page over the APIC: all harmless",
+	  cmd_selftest_contain },
 	{ "selftest", "fault", "selftest fault [triple]",
 	  "crash the parent with a page fault on purpose: the machine stops with the report", cmd_selftest_fault },
 	{ "vm", "create", "vm create NAME --image MODULE --memory SIZE", "a child VM from a boot module (ELF)",

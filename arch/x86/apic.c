@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 
 #define APIC_ID        0x020
+#define APIC_ISR       0x100 /* eight 32-bit words at a 16-byte stride */
 #define APIC_ICR_LOW   0x300
 #define APIC_ICR_HIGH  0x310
 #define ICR_INIT       (5u << 8)
@@ -16,6 +17,11 @@ static uint64_t apic_base;
 void apic_init(void)
 {
 	apic_base = rdmsr(MSR_APIC_BASE) & 0xffffff000ull;
+}
+
+bool apic_in_service(uint8_t vector)
+{
+	return (mmio_read32(apic_base + APIC_ISR + 0x10 * (vector >> 5)) >> (vector & 31)) & 1;
 }
 
 uint32_t apic_id(void)

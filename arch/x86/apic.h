@@ -2,6 +2,7 @@
 #ifndef KEEL_ARCH_X86_APIC_H
 #define KEEL_ARCH_X86_APIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void apic_init(void);
@@ -17,6 +18,9 @@ void apic_send_startup(uint32_t apic_id, uint8_t vector);
 #define APIC_VECTOR_SPURIOUS 0xff
 
 void apic_eoi(void);
+/* The vector is in service (ISR): an interrupt is being handled, not an
+ * exception with the same number. */
+bool apic_in_service(uint8_t vector);
 void apic_send_fixed(uint32_t apic_id, uint8_t vector);
 /* Enable this pCPU's local APIC and measure its timer against the TSC. */
 void apic_local_init(void);

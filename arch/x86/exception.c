@@ -1,6 +1,13 @@
-/* Report a hypervisor exception on serial and stop this pCPU. */
+/*
+ * Exceptions and NMIs taken in the hypervisor.  An NMI (another
+ * partition's IPI, a watchdog) and an interrupt on a vector that names an
+ * exception (a fixed IPI with vector 16-31 from the parent, which drives
+ * the APICs) are counted and dismissed; anything else is a hypervisor bug:
+ * reported on serial, and this pCPU stops.
+ */
 #include <stdint.h>
 
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "hv/log.h"
 
@@ -19,9 +26,42 @@ static const char *const names[32] = {
 	"#XM SIMD error", "#VE virtualization", "#CP control protection",
 };
 
-void exception_report(const struct exception_frame *f);
+/* Dismissed events, for the record (per pCPU would need GS; a rough
+ * total is all a reader needs). */
+uint64_t host_nmis, host_stray_interrupts;
 
-void exception_report(const struct exception_frame *f)
+void exception_report(struct exception_frame *f);
+static void exception_report_fatal(const struct exception_frame *f) __attribute__((noreturn));
+
+/* The stubs push a zero error code for vectors without one; an interrupt
+ * on a vector whose exception has one (17 #AC, 21 #CP) pushes none. */
+static bool stub_expects_error(uint64_t vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
+
+/* Returns only for a dismissed event, with f->vector replaced by the bytes
+ * the entry code drops before IRETQ (vector and error code, or just the
+ * vector when the CPU pushed no error code). */
+void exception_report(struct exception_frame *f)
+{
+	if (f->vector == X86_EXC_NMI) {
+		__atomic_add_fetch(&host_nmis, 1, __ATOMIC_RELAXED);
+		f->vector = 16;
+		return;
+	}
+	if (f->vector >= 16 && f->vector < 32 && f->vector != X86_EXC_MC && apic_in_service((uint8_t)f->vector)) {
+		bool shifted = stub_expects_error(f->vector);
+
+		apic_eoi();
+		__atomic_add_fetch(&host_stray_interrupts, 1, __ATOMIC_RELAXED);
+		f->vector = shifted ? 8 : 16;
+		return;
+	}
+	exception_report_fatal(f);
+}
+
+static void exception_report_fatal(const struct exception_frame *f)
 {
 	const char *name = f->vector < 32 && names[f->vector] ? names[f->vector] : "reserved";
 

@@ -1,4 +1,5 @@
-/* Exception entry stubs: push a uniform frame and call exception_report. */
+/* Exception entry stubs: push a uniform frame and call exception_report,
+ * which stops the pCPU or returns for an event it dismissed. */
 	.text
 .macro STUB vec
 exc_\vec:
@@ -30,12 +31,28 @@ exception_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
+	mov %rsp, %rbx
 	mov %rsp, %rdi
 	and $-16, %rsp
-	call exception_report      /* does not return: the pCPU stops */
-1:	cli
-	hlt
-	jmp 1b
+	call exception_report      /* returns only for a dismissed NMI or interrupt */
+	mov %rbx, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rbp
+	popq %rbx
+	popq %rdx
+	popq %rcx
+	popq %rax
+	add (%rsp), %rsp           /* the vector slot holds the bytes to drop */
+	iretq
 
 /* External interrupts (vectors 32-255): save the caller-saved registers,
  * call interrupt_handle(vector), return.  The hypervisor enables interrupts

@@ -30,6 +30,10 @@
 #define SVM_FEATURE_FLUSH_BY_ASID (1u << 6)
 #define SVM_FEATURE_VGIF          (1u << 16)
 
+#define DR6_BS         (1ull << 14)
+#define DR6_CAUSE_BITS 0x600full /* B0-B3, BD, BS */
+#define RFLAGS_TF      (1ull << 8)
+
 #define CS_ATTR_L (1u << 9)
 #define CS_ATTR_D (1u << 10)
 
@@ -152,11 +156,11 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 
 	v->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
 			     SVM_INTERCEPT_INVLPGA;
-	v->intercept_exceptions = (1u << X86_EXC_DB) | (1u << X86_EXC_AC); /* hv/vm_exit.h */
+	v->intercept_exceptions = (1u << X86_EXC_DB) | (1u << X86_EXC_AC) | (1u << X86_EXC_MC); /* hv/vm_exit.h */
 	if (!p->is_parent) {
 		/* Children: host interrupts, HLT and every port exit; the host's
 		 * IF (not the guest's) masks physical interrupts (APM §15.21). */
-		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO;
+		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO;
 		v->vintr = SVM_V_INTR_MASKING;
 		memset(phys_to_virt(s->iopm_pa), 0xff, 3 * 4096);
 		/* ... and every MSR: children reach no hardware MSR (hv/msr.c). */
@@ -295,9 +299,14 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 		break;
 	case SVM_EXIT_EXCEPTION_BASE + X86_EXC_DB:
 	case SVM_EXIT_EXCEPTION_BASE + X86_EXC_AC:
-		/* #AC's error code is 0; #DB has none (APM §15.12). */
+	case SVM_EXIT_EXCEPTION_BASE + X86_EXC_MC:
+		/* #AC's error code is 0; #DB has none (APM §15.12).  The CPU
+		 * leaves #DB's cause in the VMCB's DR6; an implementation that
+		 * does not (Bochs 2.7) gets BS for a single step. */
 		e->reason = VM_EXIT_EXCEPTION;
 		e->exception.vector = (uint8_t)(v->exitcode - SVM_EXIT_EXCEPTION_BASE);
+		if (e->exception.vector == X86_EXC_DB && !(v->dr6 & DR6_CAUSE_BITS) && (v->rflags & RFLAGS_TF))
+			s->vmcb->dr6 |= DR6_BS;
 		e->exception.has_error = e->exception.vector == X86_EXC_AC;
 		e->exception.error = 0;
 		break;

@@ -9,6 +9,7 @@
 
 /* Intercept vector 3 (offset 0x0c), APM Table B-1. */
 #define SVM_INTERCEPT_INTR      (1u << 0)
+#define SVM_INTERCEPT_NMI       (1u << 1)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
 #define SVM_INTERCEPT_HLT       (1u << 24)
 #define SVM_INTERCEPT_INVLPGA   (1u << 26)

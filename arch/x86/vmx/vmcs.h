@@ -68,6 +68,7 @@ enum vmcs_field {
 
 /* Pin-based controls (SDM Table 24-5). */
 #define VMX_PIN_EXTERNAL_INTERRUPT (1u << 0)
+#define VMX_PIN_NMI_EXITING        (1u << 3)
 #define VMX_PIN_PREEMPTION_TIMER   (1u << 6)
 /* Primary processor-based controls (SDM Table 24-6). */
 #define VMX_PROC_INTR_WINDOW      (1u << 2)
@@ -127,6 +128,7 @@ enum vmcs_field {
 #define VMX_INTR_TYPE_EXCEPTION   (3u << 8)
 #define VMX_INTR_TYPE_MASK        (7u << 8)
 #define VMX_INTR_TYPE_PRIV_SW     (5u << 8)  /* INT1 (ICEBP) */
+#define VMX_INTR_TYPE_NMI         (2u << 8)
 
 static inline uint64_t vmread(enum vmcs_field f)
 {

@@ -306,6 +306,7 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	err |= vmwrite(VMCS_PIN_CONTROLS,
 		       caps.pin | (p->is_parent ? 0
 						: VMX_PIN_EXTERNAL_INTERRUPT |
+							  ((rdmsr(MSR_VMX_TRUE_PINBASED) >> 32) & VMX_PIN_NMI_EXITING) |
 							  (caps.preempt_shift < 64 ? VMX_PIN_PREEMPTION_TIMER : 0)));
 	err |= vmwrite(VMCS_PROC_CONTROLS,
 		       caps.proc | (p->is_parent ? 0
@@ -314,7 +315,8 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	err |= vmwrite(VMCS_PROC_CONTROLS2, caps.proc2);
 	err |= vmwrite(VMCS_EXIT_CONTROLS, caps.exit);
 	err |= vmwrite(VMCS_ENTRY_CONTROLS, caps.entry);
-	err |= vmwrite(VMCS_EXCEPTION_BITMAP, (1u << X86_EXC_DB) | (1u << X86_EXC_AC)); /* hv/vm_exit.h */
+	err |= vmwrite(VMCS_EXCEPTION_BITMAP,
+		       (1u << X86_EXC_DB) | (1u << X86_EXC_AC) | (1u << X86_EXC_MC)); /* hv/vm_exit.h */
 	err |= vmwrite(VMCS_CR3_TARGET_COUNT, 0);
 	err |= vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	err |= vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
@@ -535,6 +537,12 @@ static void translate_exception(struct vmx_vp *s, struct vm_exit *e)
 {
 	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 
+	if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI) {
+		/* A host NMI (NMI exiting): it ends here; the next IRET in the
+		 * hypervisor unblocks NMIs again. */
+		e->reason = VM_EXIT_EXTERNAL_INTR;
+		return;
+	}
 	e->reason = VM_EXIT_EXCEPTION;
 	e->exception.vector = (uint8_t)info;
 	e->exception.has_error = info & VMX_INTR_ERROR_VALID;
