@@ -207,8 +207,10 @@ bool hypercall_partition(struct vp *vp, uint16_t code, uint64_t control, uint16_
 		*status = HV_STATUS_ACCESS_DENIED;
 		return true;
 	}
-	if (control & HV_HYPERCALL_FAST) {
-		*status = HV_STATUS_INVALID_HYPERCALL_INPUT; /* all of these are memory-based */
+	if ((control & HV_HYPERCALL_FAST) || start > reps) {
+		/* All of these are memory-based; a rep start past the count is
+		 * malformed (TLFS §3.7). */
+		*status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 		return true;
 	}
 	*status = call(vp, code, reps, start, done);
@@ -385,9 +387,17 @@ static uint16_t call(struct vp *vp, uint16_t code, uint32_t reps, uint32_t start
 			const struct hv_register_assoc *a = (const struct hv_register_assoc *)(input + sizeof(h));
 			bool resume = false;
 
-			for (i = start; i < reps; i++)
+			/* Checked per element: a call that starts the VP
+			 * (ExplicitSuspend = 0) writes nothing after that. */
+			for (i = start; i < reps; i++) {
+				if (a[i].name != HV_REGISTER_EXPLICIT_SUSPEND && !tvp->suspended &&
+				    !tvp->intercept_suspended) {
+					st = HV_STATUS_INVALID_VP_STATE;
+					break;
+				}
 				if ((st = set_register(tvp, a[i].name, &a[i].value, &resume)))
 					break;
+			}
 			*done = i;
 			if (resume)
 				intercept_complete(tvp);

@@ -25,6 +25,10 @@ struct pcpu {
 	uint64_t stack_top;      /* (i) */
 	volatile int online;     /* set by the pCPU when its backend is enabled */
 	struct vp *current;      /* the VP this pCPU runs */
+	/* The child VP whose state this pCPU holds: set before it loads the
+	 * VP, cleared (release) after the last access at the end of its run
+	 * (hv/run.c).  Written by this pCPU only; run_stop waits for it. */
+	struct vp *owner;
 	/* Child VPs this pCPU runs (application processors only). */
 	struct spinlock lock;    /* protects queue and each queued VP's run state */
 	struct sched_queue queue;

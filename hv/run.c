@@ -211,6 +211,12 @@ int run_stop(struct vp *vp)
 				vp->run_state = VP_STOPPED;
 			vp->host = NULL;
 			spin_unlock(&p->lock);
+			/* HALTED, INTERCEPT and CRASHED are set inside its exit:
+			 * the pCPU may still save its state, unload it and post
+			 * its message.  Wait until it let go completely (a few
+			 * steps that take no lock this caller holds). */
+			while (__atomic_load_n(&p->owner, __ATOMIC_ACQUIRE) == vp)
+				cpu_relax();
 			synic_cancel(vp); /* posted while it was leaving */
 			return 0;
 		}
@@ -256,6 +262,7 @@ void run_loop(void)
 			apic_timer_arm(ticks_until(until));
 		}
 		start = rdtsc();
+		__atomic_store_n(&p->owner, vp, __ATOMIC_RELEASE);
 		p->current = vp;
 		xstate_load(&vp->xstate);
 		vcpu_run(vp);
@@ -272,5 +279,6 @@ void run_loop(void)
 			sched_block(&p->queue, &vp->sched);
 		spin_unlock(&p->lock);
 		p->current = NULL;
+		__atomic_store_n(&p->owner, NULL, __ATOMIC_RELEASE); /* nothing of vp is touched after this */
 	}
 }

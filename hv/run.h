@@ -20,7 +20,9 @@ void run_loop(void) __attribute__((noreturn));
 /* Put a stopped child VP on a pCPU's queue; TLFS status. */
 uint16_t run_start(struct vp *vp);
 /* Take a child VP off its pCPU, waiting (boundedly) for it to leave the
- * CPU; -1 if it did not (its pCPU takes no exit from it). */
+ * CPU; -1 if it did not (its pCPU takes no exit from it).  On 0 its pCPU
+ * has let go of it completely (pcpu.owner): its state may be read,
+ * changed or freed. */
 int run_stop(struct vp *vp);
 /* After any exit of a child: whether its slice (or the wait for its next
  * timer expiry) is over, by the clock rather than by the timer interrupt,

@@ -230,6 +230,20 @@ void selftest_run(void)
 		/* The writer alone on its pCPU: it is running when its page goes. */
 		start(kids[1].id, 0);
 		start(kids[2].id, 0);
+		{
+			/* [ExplicitSuspend = 0, RIP]: the VP starts, and the RIP
+			 * write after that is refused, not done to a running VP. */
+			static const uint32_t names[] = { HV_REGISTER_EXPLICIT_SUSPEND, HV_X64_REGISTER_RIP };
+			static const uint32_t rip_name = HV_X64_REGISTER_RIP;
+			union hv_register_value v[2] = { { .reg64 = 0 }, { .reg64 = 0x1234 } }, rip;
+
+			check(hv_set_registers(kids[1].id, 0, names, v, 2) == HV_STATUS_INVALID_VP_STATE,
+			      "a register write after the start in one call is refused");
+			start(kids[1].id, 0);
+			check(hv_get_registers(kids[1].id, 0, &rip_name, &rip, 1) == HV_STATUS_SUCCESS &&
+				      rip.reg64 != 0x1234,
+			      "... and the running VP's RIP was not written");
+		}
 		check_unmap_while_running(&kids[5]);
 		{
 			static const uint32_t name = HV_X64_REGISTER_R15;
