@@ -24,8 +24,10 @@ enum partition_state {
 	PARTITION_FINALIZED,    /* being torn down: only deletion is allowed */
 };
 
-/* All fields are changed by hypercalls of the parent, serialised by
- * partition_lock; (i) fields are fixed after creation. */
+/* Fields are changed by the parent's hypercalls, which run one at a time
+ * on the bootstrap processor (the parent has one VP); there is no partition
+ * lock yet.  (i): fixed after creation.  (a): also read by the pCPUs that
+ * run its VPs, with atomic accesses (tlb_gen, hv/tlb.h). */
 #define PARTITION_RAM_CACHE 8
 
 struct partition {

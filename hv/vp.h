@@ -69,36 +69,50 @@ struct stimer {
 	uint64_t expiry_tsc;         /* next expiry in host TSC; 0 = not armed */
 };
 
+/*
+ * Who may touch what (tags after each field):
+ *  (i)  fixed at creation.
+ *  (r)  the running VP's: touched only by the pCPU that holds it (from its
+ *       pick until pcpu.owner is cleared, hv/run.c), or, while it is held
+ *       by none, by the parent's hypercalls, which first take it off its
+ *       pCPU (run_stop: ExplicitSuspend) or find it waiting for an
+ *       intercept (it left its pCPU before posting).  This is the guest
+ *       state (gpr, rip, the backend's VMCB/VMCS, xstate), its exit and
+ *       counters.
+ *  (q)  under its pCPU's lock (pcpu.lock).
+ *  (s)  under the parent SynIC's lock (synic.lock).
+ *  (p)  the parent's hypercalls only (one at a time, on the BSP).
+ */
 struct vp {
 	/* gpr[] is read and written by the backend's entry/exit assembly:
-	 * it must stay the first member (asserted by the backends). */
+	 * it must stay the first member (asserted by the backends).  (r) */
 	uint64_t gpr[GPR_COUNT];
 	/* Guest RIP while the VP is out of the guest; the backend's entry and
-	 * exit code move it to and from the VMCB/VMCS. */
+	 * exit code move it to and from the VMCB/VMCS.  (r) */
 	uint64_t rip;
 	struct partition *partition; /* (i) set at creation */
 	uint32_t index;              /* (i) VP index within the partition */
-	bool suspended;              /* HvRegisterExplicitSuspend */
-	/* Child VPs only, under their pCPU's lock: */
+	bool suspended;              /* (p) HvRegisterExplicitSuspend */
+	/* Child VPs only: */
 	enum vp_run_state { VP_STOPPED, VP_QUEUED, VP_RUNNING, VP_HALTED, VP_CRASHED,
-			    VP_INTERCEPT } run_state; /* = KEEL_VP_* */
-	struct pcpu *host;           /* the pCPU whose queue holds it, NULL if none */
-	struct sched_entity sched;
-	volatile bool stop_request;  /* the parent wants it off its pCPU */
-	struct vm_exit exit;         /* last exit, owned by the running pCPU */
-	struct vp_stats stats;
+			    VP_INTERCEPT } run_state; /* (q) = KEEL_VP_* */
+	struct pcpu *host;           /* (q) the pCPU whose queue holds it, NULL if none */
+	struct sched_entity sched;   /* (q) */
+	volatile bool stop_request;  /* set by the parent (p), read by its pCPU */
+	struct vm_exit exit;         /* (r) last exit */
+	struct vp_stats stats;       /* (r); the parent reads exits racily, for reports */
 	/* Intercepts (hv/intercept.c): the message is built in the exit and
 	 * posted to the parent once the VP has left its pCPU; the VP waits
 	 * (VP_INTERCEPT) until the parent clears HvRegisterInterceptSuspend. */
-	bool intercept_built;        /* msg holds a message not yet posted */
-	volatile bool intercept_suspended;
-	bool msg_queued;             /* on a synic queue (under its lock) */
-	struct vp *msg_next;
-	struct hv_message msg;
-	struct synic synic;
-	struct stimer stimer;
-	uint8_t pending_vector;      /* external interrupt to inject; 0 = none */
-	uint64_t tlb_gen_seen;       /* its partition's tlb_gen at its last flush; its pCPU's (hv/tlb.h) */
+	bool intercept_built;        /* (r) msg holds a message not yet posted */
+	volatile bool intercept_suspended; /* set by its pCPU when posting, cleared by the parent */
+	bool msg_queued;             /* (s) on the parent's SynIC queue */
+	struct vp *msg_next;         /* (s) */
+	struct hv_message msg;       /* (r) written before posting; read by deliver() under (s) */
+	struct synic synic;          /* its own registers: (r); the queue in it: (s) */
+	struct stimer stimer;        /* (r) */
+	uint8_t pending_vector;      /* (r) external interrupt to inject; 0 = none */
+	uint64_t tlb_gen_seen;       /* (r) its partition's tlb_gen at its last flush (hv/tlb.h) */
 	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load
 	 * before the VP runs until xstate_save after it left (hv/run.c), in
 	 * here otherwise. */
