@@ -12,6 +12,8 @@ bool vp_handle_exit(struct vp *vp);
 void cpuid_policy_init(void);
 bool cpuid_exit(struct vp *vp);
 bool msr_exit(struct vp *vp, bool write);
+/* Open the parent's VP's direct MSRs (hv/msr.c lists them). */
+void msr_policy_parent(struct vp *vp);
 bool hypercall_exit(struct vp *vp);
 
 #endif

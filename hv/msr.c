@@ -1,6 +1,7 @@
 /*
- * MSR policy for intercepted MSRs: the TLFS synthetic MSRs here, EFER and
- * the backend's own MSRs in the backend; anything else raises #GP.
+ * MSR policy: every MSR access of every VP exits but the parent's direct
+ * MSRs (below).  The TLFS synthetic MSRs are here, EFER and the backend's
+ * own MSRs in the backend; anything else raises #GP.
  */
 #include <string.h>
 
@@ -124,6 +125,38 @@ static int own_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 	return vcpu_guest_msr(vp, msr, write, value) == 0 ? 0 : VCPU_MSR_FAULT;
 }
 
+/*
+ * The parent's direct MSRs: its own per-CPU state, which VM entry and exit
+ * (or the backend) keep apart from the hypervisor's.  Every other MSR
+ * exits for every VP: EFER, the TLFS MSRs and the backend's own are
+ * provided, IA32_APIC_BASE is the parent's to read but not to move, and
+ * anything else raises #GP (MTRRs, SYSCFG, HWCR, microcode, ...).
+ */
+static const uint32_t parent_direct_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_TSC_AUX, MSR_PAT,
+};
+
+void msr_policy_parent(struct vp *vp)
+{
+	for (unsigned i = 0; i < sizeof(parent_direct_msrs) / sizeof(parent_direct_msrs[0]); i++)
+		vcpu_msr_passthrough(vp, parent_direct_msrs[i]);
+}
+
+/* IA32_APIC_BASE: the parent drives its local APIC, but may not move it
+ * (over hypervisor memory, say) or switch it off: a write must leave the
+ * value as it is.  Children have no APIC yet. */
+static int apic_base_msr(struct vp *vp, bool write, uint64_t *value)
+{
+	if (!vp->partition->is_parent)
+		return VCPU_MSR_FAULT;
+	if (!write) {
+		*value = rdmsr(MSR_APIC_BASE);
+		return 0;
+	}
+	return *value == rdmsr(MSR_APIC_BASE) ? 0 : VCPU_MSR_FAULT;
+}
+
 bool msr_exit(struct vp *vp, bool write)
 {
 	uint32_t msr = (uint32_t)vp->gpr[GPR_RCX];
@@ -138,6 +171,8 @@ bool msr_exit(struct vp *vp, bool write)
 		rc = stimer_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = own_msr(vp, msr, write, &value);
+	if (rc == VCPU_MSR_UNKNOWN && msr == MSR_APIC_BASE)
+		rc = apic_base_msr(vp, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = vcpu_guest_msr(vp, msr, write, &value);
 	if (rc != 0) {

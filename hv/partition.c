@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "hv/abi/parent_boot.h"
 #include "hv/abi/tlfs.h"
+#include "hv/exit.h"
 #include "hv/hv.h"
 #include "hv/intercept.h"
 #include "hv/log.h"
@@ -196,6 +197,7 @@ int parent_create(void)
 	p->vps[0] = vp_create(p, 0, &start);
 	if (!p->vps[0])
 		goto fail;
+	msr_policy_parent(p->vps[0]);
 	vcpu_set_slat_root(p->vps[0], p->slat.root);
 	log_info("parent partition: entry %#lx, %lu KiB of RAM, boot page %#lx", start.rip,
 		 partition_ram_bytes() >> 10, boot_page);

@@ -16,7 +16,7 @@ static bool complete(const struct vcpu_ops *o)
 	return o->name && o->probe && o->enable_cpu && o->slat_format && o->vp_create && o->vp_destroy &&
 	       o->set_slat_root && o->run && o->get_reg && o->set_reg && o->get_segment && o->set_segment &&
 	       o->inject_exception && o->vp_unload &&
-	       o->flush_slat && o->guest_msr && o->hypercall_insn &&
+	       o->flush_slat && o->guest_msr && o->msr_passthrough && o->hypercall_insn &&
 	       o->hypercall_insn_len && o->features;
 }
 

@@ -56,6 +56,9 @@ struct vcpu_ops {
 	 * already checked by hv/msr.c): 0 = handled (value read or written),
 	 * VCPU_MSR_FAULT = inject #GP, VCPU_MSR_UNKNOWN = not a backend MSR. */
 	int (*guest_msr)(struct vp *vp, uint32_t msr, bool write, uint64_t *value);
+	/* Let the VP reach one MSR directly, reads and writes (every MSR of
+	 * every VP exits until then). */
+	void (*msr_passthrough)(struct vp *vp, uint32_t msr);
 	/* The instruction the hypercall page calls (VMMCALL / VMCALL). */
 	const uint8_t *hypercall_insn;
 	unsigned hypercall_insn_len;
@@ -85,6 +88,7 @@ static inline void vcpu_set_segment(struct vp *vp, enum vp_seg s, const struct v
 static inline void vcpu_inject_exception(struct vp *vp, uint8_t vec, bool has_err, uint32_t err) { vcpu->inject_exception(vp, vec, has_err, err); }
 static inline void vcpu_vp_unload(struct vp *vp) { vcpu->vp_unload(vp); }
 static inline void vcpu_flush_slat(struct vp *vp) { vcpu->flush_slat(vp); }
+static inline void vcpu_msr_passthrough(struct vp *vp, uint32_t msr) { vcpu->msr_passthrough(vp, msr); }
 static inline int vcpu_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *v) { return vcpu->guest_msr(vp, msr, write, v); }
 
 #endif

@@ -4,9 +4,11 @@
  * and fixed IPIs on the exception vectors 16, 17, 21 and 31 to every other
  * pCPU (the hypervisor counts and dismisses them instead of stopping), and
  * tries to put the hypercall page over its local APIC (refused with #GP:
- * overlay pages must be RAM; the APIC still answers).  What runs next on
- * those pCPUs (the scenario starts children there) shows they kept going.
- * Not covered yet: INIT/SIPI to an AP and moving IA32_APIC_BASE.
+ * overlay pages must be RAM; the APIC still answers).  Its MSRs: moving
+ * IA32_APIC_BASE, MTRRs and SYSCFG raise #GP (an allow-list, hv/msr.c),
+ * while its own syscall MSRs work.  What runs next on those pCPUs (the
+ * scenario starts children there) shows they kept going.
+ * Not covered yet: INIT/SIPI to an AP.
  */
 #include <stdio.h>
 
@@ -43,6 +45,38 @@ static void hypercall_page_at(uint64_t gpa)
 	wrmsr(HV_X64_MSR_HYPERCALL, gpa | HV_HYPERCALL_ENABLE);
 }
 
+#define MSR_APIC_BASE     0x1bu
+#define MSR_MTRR_DEF_TYPE 0x2ffu
+#define MSR_SYSCFG        0xc0010010u
+#define MSR_KERNEL_GS     0xc0000102u
+
+static uint64_t msr_value; /* what do_write_msr writes */
+static void do_write_msr(uint64_t msr) { wrmsr((uint32_t)msr, msr_value); }
+static void do_read_msr(uint64_t msr) { msr_value = rdmsr((uint32_t)msr); }
+
+static int msr_faults(void (*fn)(uint64_t), uint32_t msr, uint64_t value)
+{
+	msr_value = value;
+	fault_vector = -1;
+	return probe_call(fn, msr) != 0 && fault_vector == 13;
+}
+
+static void msr_checks(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE), kgs = rdmsr(MSR_KERNEL_GS);
+
+	check(msr_faults(do_write_msr, MSR_APIC_BASE, (base & 0xfffull) | 0x1000000ull),
+	      "moving IA32_APIC_BASE raises #GP");
+	check(rdmsr(MSR_APIC_BASE) == base && !msr_faults(do_write_msr, MSR_APIC_BASE, base),
+	      "IA32_APIC_BASE unchanged; writing it unchanged works");
+	check(msr_faults(do_write_msr, MSR_MTRR_DEF_TYPE, 0), "writing an MTRR raises #GP");
+	check(msr_faults(do_read_msr, MSR_SYSCFG, 0) && msr_faults(do_write_msr, MSR_SYSCFG, 0),
+	      "SYSCFG (outside the allow-list) raises #GP");
+	wrmsr(MSR_KERNEL_GS, 0x123456789000ull);
+	check(rdmsr(MSR_KERNEL_GS) == 0x123456789000ull, "its own KERNEL_GS_BASE works");
+	wrmsr(MSR_KERNEL_GS, kgs);
+}
+
 void selftest_contain(void);
 void selftest_contain(void)
 {
@@ -57,6 +91,7 @@ void selftest_contain(void)
 	check(rdmsr(HV_X64_MSR_HYPERCALL) == before, "the hypercall MSR is unchanged");
 	check(*(volatile uint32_t *)(APIC_PAGE + APIC_VERSION) == version && (version & 0xff) != 0xcc,
 	      "the local APIC is intact");
+	msr_checks();
 
 	send_all_but_self(ICR_NMI);
 	for (unsigned i = 0; i < sizeof(vectors); i++)

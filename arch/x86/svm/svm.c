@@ -90,9 +90,11 @@ static int svm_enable_cpu(void)
 	return 0;
 }
 
-/* Set the read and/or write intercept of one MSR (APM §15.11). */
-static void msrpm_intercept(uint8_t *msrpm, uint32_t msr)
+/* Let reads and writes of one MSR reach the hardware (APM §15.11); MSRs
+ * outside the map's three ranges always exit. */
+static void svm_msr_passthrough(struct vp *vp, uint32_t msr)
 {
+	uint8_t *msrpm = phys_to_virt(to_svm(vp)->msrpm_pa);
 	uint32_t offset;
 
 	if (msr <= 0x1fff)
@@ -102,9 +104,9 @@ static void msrpm_intercept(uint8_t *msrpm, uint32_t msr)
 	else if (msr >= 0xc0010000u && msr <= 0xc0011fffu)
 		offset = 0x1000;
 	else
-		return; /* outside the map: always intercepted */
+		return;
 	msr &= 0x1fff;
-	msrpm[offset + msr / 4] |= 3u << ((msr % 4) * 2);
+	msrpm[offset + msr / 4] &= ~(3u << ((msr % 4) * 2));
 }
 
 static void set_segment(struct vmcb_segment *s, uint16_t sel, uint16_t attrib, uint32_t limit)
@@ -150,9 +152,8 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 	s->vp.gpr[GPR_RDI] = st->rdi;
 	s->vmcb = v = phys_to_virt(s->vmcb_pa);
 
-	msrpm_intercept(phys_to_virt(s->msrpm_pa), MSR_EFER);
-	msrpm_intercept(phys_to_virt(s->msrpm_pa), MSR_VM_CR);
-	msrpm_intercept(phys_to_virt(s->msrpm_pa), MSR_VM_HSAVE_PA);
+	/* Every MSR exits until hv/ lets one through (vcpu_ops.msr_passthrough). */
+	memset(phys_to_virt(s->msrpm_pa), 0xff, 2 * 4096);
 
 	v->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
 			     SVM_INTERCEPT_INVLPGA;
@@ -163,8 +164,6 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO;
 		v->vintr = SVM_V_INTR_MASKING;
 		memset(phys_to_virt(s->iopm_pa), 0xff, 3 * 4096);
-		/* ... and every MSR: children reach no hardware MSR (hv/msr.c). */
-		memset(phys_to_virt(s->msrpm_pa), 0xff, 2 * 4096);
 	}
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
@@ -617,6 +616,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.vp_unload = svm_vp_unload,
 	.flush_slat = svm_flush_slat,
 	.guest_msr = svm_guest_msr,
+	.msr_passthrough = svm_msr_passthrough,
 	.hypercall_insn = vmmcall,
 	.hypercall_insn_len = sizeof(vmmcall),
 	.backend_id = KEEL_BACKEND_SVM,

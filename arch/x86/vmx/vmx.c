@@ -190,20 +190,26 @@ static int vmx_enable_cpu(void)
 	return 0;
 }
 
-/* Intercept reads and writes of one MSR in the 4 KiB bitmap (SDM §24.6.9). */
-static void msr_bitmap_intercept(uint8_t *bitmap, uint32_t msr)
+/* Let reads and writes of one MSR reach the hardware (the 4 KiB bitmap,
+ * SDM §24.6.9); MSRs outside its two ranges always exit.  The syscall MSRs
+ * passed through are the VP's own in the CPU: vmx_run stops switching them. */
+static void vmx_msr_passthrough(struct vp *vp, uint32_t msr)
 {
+	struct vmx_vp *s = to_vmx(vp);
+	uint8_t *bitmap = phys_to_virt(s->msr_bitmap_pa);
 	uint32_t base;
 
+	if (msr == MSR_KERNEL_GS_BASE)
+		s->own_msrs = false;
 	if (msr <= 0x1fff)
 		base = 0;
 	else if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
 		base = 0x400;
 	else
-		return; /* outside the bitmap: always intercepted */
+		return;
 	msr &= 0x1fff;
-	bitmap[base + msr / 8] |= 1u << (msr % 8);          /* read */
-	bitmap[base + 0x800 + msr / 8] |= 1u << (msr % 8);  /* write */
+	bitmap[base + msr / 8] &= ~(1u << (msr % 8));         /* read */
+	bitmap[base + 0x800 + msr / 8] &= ~(1u << (msr % 8)); /* write */
 }
 
 static void set_host_state(struct vmx_vp *s)
@@ -294,13 +300,9 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	if (fail)
 		goto fail;
 
-	msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), MSR_FEATURE_CONTROL);
-	for (uint32_t msr = MSR_VMX_FIRST; msr <= MSR_VMX_LAST; msr++)
-		msr_bitmap_intercept(phys_to_virt(s->msr_bitmap_pa), msr);
-	if (!p->is_parent) { /* children reach no hardware MSR (hv/msr.c) */
-		memset(phys_to_virt(s->msr_bitmap_pa), 0xff, 4096);
-		s->own_msrs = true;
-	}
+	/* Every MSR exits until hv/ lets one through (vcpu_ops.msr_passthrough). */
+	memset(phys_to_virt(s->msr_bitmap_pa), 0xff, 4096);
+	s->own_msrs = true;
 
 	/* Children: host interrupts, HLT and every port access exit. */
 	err |= vmwrite(VMCS_PIN_CONTROLS,
@@ -962,6 +964,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.vp_unload = vmx_vp_unload,
 	.flush_slat = vmx_flush_slat,
 	.guest_msr = vmx_guest_msr,
+	.msr_passthrough = vmx_msr_passthrough,
 	.hypercall_insn = vmcall,
 	.hypercall_insn_len = sizeof(vmcall),
 	.backend_id = KEEL_BACKEND_VMX,
