@@ -8,11 +8,17 @@
  * IA32_APIC_BASE, MTRRs and SYSCFG raise #GP (an allow-list, hv/msr.c),
  * while its own syscall MSRs work.  What runs next on those pCPUs (the
  * scenario starts children there) shows they kept going.
- * Not covered yet: INIT/SIPI to an AP.
+ * On VT-x it also sends INIT and SIPI (blocked in root mode, an exit the
+ * hypervisor drops in a guest); on AMD-V only VM_CR.R_INIT would keep INIT
+ * from resetting a pCPU, and the emulators here do not implement it.
  */
 #include <stdio.h>
 
+#include <stdbool.h>
+
+#include "hv/abi/keel_hypercall.h"
 #include "hv/abi/tlfs.h"
+#include "parent/hvcall.h"
 #include "parent/kernel.h"
 #include "parent/x86.h"
 
@@ -20,6 +26,9 @@
 #define APIC_VERSION     0x030
 #define APIC_ICR_LOW     0x300
 #define ICR_NMI          (4u << 8)
+#define ICR_INIT         (5u << 8)
+#define ICR_STARTUP      (6u << 8)
+#define ICR_ASSERT       (1u << 14)
 #define ICR_ALL_BUT_SELF (3u << 18)
 #define ICR_PENDING      (1u << 12)
 
@@ -81,7 +90,10 @@ void selftest_contain(void);
 void selftest_contain(void)
 {
 	static const uint8_t vectors[] = { 16, 17, 21, 31 };
+	static struct keel_hv_info info __attribute__((aligned(64)));
 	uint64_t before = rdmsr(HV_X64_MSR_HYPERCALL), t0;
+	bool vmx = (uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info) == HV_STATUS_SUCCESS &&
+		   info.backend == KEEL_BACKEND_VMX;
 	uint32_t version = *(volatile uint32_t *)(APIC_PAGE + APIC_VERSION);
 
 	failures = 0;
@@ -93,12 +105,23 @@ void selftest_contain(void)
 	      "the local APIC is intact");
 	msr_checks();
 
+	if (vmx) {
+		/* VT-x blocks INIT in root mode and turns it into an exit in a
+		 * guest (dropped).  On AMD-V only VM_CR.R_INIT (set by the
+		 * hypervisor) redirects it, which QEMU and Bochs do not
+		 * implement: there it would reset the pCPU. */
+		send_all_but_self(ICR_INIT | ICR_ASSERT);
+		send_all_but_self(ICR_STARTUP | 0x10); /* a start-up at 0x10000, as an OS would */
+	}
 	send_all_but_self(ICR_NMI);
 	for (unsigned i = 0; i < sizeof(vectors); i++)
 		send_all_but_self(vectors[i]);
 	t0 = rdtsc();
 	while (rdtsc() - t0 < parent_tsc_hz() / 50)
 		pause();
-	printf("contain: an NMI and fixed IPIs on vectors 16, 17, 21, 31 went to every other pCPU\n");
+	printf("contain: %san NMI and fixed IPIs on vectors 16, 17, 21, 31 went to every other pCPU\n",
+	       vmx ? "INIT, SIPI, " : "");
+	if (!vmx)
+		printf("contain: INIT not sent: on AMD-V only VM_CR.R_INIT keeps it from resetting a pCPU\n");
 	printf(failures ? "FAIL: contain: %d checks failed\n" : "contain: PASS\n", failures);
 }

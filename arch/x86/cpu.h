@@ -48,7 +48,7 @@ enum {
 	X86_EXC_DE = 0, X86_EXC_DB = 1, X86_EXC_NMI = 2, X86_EXC_BP = 3,
 	X86_EXC_UD = 6, X86_EXC_NM = 7, X86_EXC_DF = 8, X86_EXC_TS = 10,
 	X86_EXC_NP = 11, X86_EXC_SS = 12, X86_EXC_GP = 13, X86_EXC_PF = 14,
-	X86_EXC_AC = 17, X86_EXC_MC = 18,
+	X86_EXC_AC = 17, X86_EXC_MC = 18, X86_EXC_SX = 30,
 };
 
 struct cpuid_regs {

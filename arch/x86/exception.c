@@ -50,6 +50,14 @@ void exception_report(struct exception_frame *f)
 		f->vector = 16;
 		return;
 	}
+	if (f->vector == X86_EXC_SX) {
+		/* An INIT the CPU redirected (AMD VM_CR.R_INIT): nobody may
+		 * reset a hypervisor pCPU.  #SX pushes an error code the stub
+		 * did not expect: drop the vector, the stub's 0 and it. */
+		__atomic_add_fetch(&host_stray_interrupts, 1, __ATOMIC_RELAXED);
+		f->vector = 24;
+		return;
+	}
 	if (f->vector >= 16 && f->vector < 32 && f->vector != X86_EXC_MC && apic_in_service((uint8_t)f->vector)) {
 		bool shifted = stub_expects_error(f->vector);
 

@@ -21,6 +21,7 @@
 
 #define MSR_VM_CR       0xc0010114u
 #define MSR_VM_HSAVE_PA 0xc0010117u
+#define VM_CR_R_INIT    (1ull << 1) /* INIT in host mode becomes #SX (APM §15.29) */
 #define VM_CR_LOCK      (1ull << 3)
 #define VM_CR_SVMDIS    (1ull << 4)
 
@@ -85,6 +86,9 @@ static int svm_enable_cpu(void)
 		return -1;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, a->virt_area);
+	/* An INIT (the parent drives the APICs) must not reset this pCPU. */
+	if (!(rdmsr(MSR_VM_CR) & VM_CR_LOCK))
+		wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) | VM_CR_R_INIT);
 	/* The host's FS/GS/TR/syscall state, reloaded after every exit. */
 	__asm__ volatile("vmsave %%rax" ::"a"(a->host_state) : "memory");
 	return 0;
@@ -156,7 +160,7 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 	memset(phys_to_virt(s->msrpm_pa), 0xff, 2 * 4096);
 
 	v->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
-			     SVM_INTERCEPT_INVLPGA;
+			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_INIT;
 	v->intercept_exceptions = (1u << X86_EXC_DB) | (1u << X86_EXC_AC) | (1u << X86_EXC_MC); /* hv/vm_exit.h */
 	if (!p->is_parent) {
 		/* Children: host interrupts, HLT and every port exit; the host's
@@ -287,6 +291,7 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 		break;
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
+	case SVM_EXIT_INIT: /* held until GIF is set, then #SX in the host (R_INIT) */
 		e->reason = VM_EXIT_EXTERNAL_INTR;
 		break;
 	case SVM_EXIT_HLT:

@@ -10,6 +10,7 @@
 /* Intercept vector 3 (offset 0x0c), APM Table B-1. */
 #define SVM_INTERCEPT_INTR      (1u << 0)
 #define SVM_INTERCEPT_NMI       (1u << 1)
+#define SVM_INTERCEPT_INIT      (1u << 3)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
 #define SVM_INTERCEPT_HLT       (1u << 24)
 #define SVM_INTERCEPT_INVLPGA   (1u << 26)
@@ -48,6 +49,7 @@
 #define SVM_EXIT_EXCEPTION_BASE 0x40
 #define SVM_EXIT_INTR      0x60
 #define SVM_EXIT_NMI       0x61
+#define SVM_EXIT_INIT      0x63
 #define SVM_EXIT_VINTR     0x64
 #define SVM_EXIT_CPUID     0x72
 #define SVM_EXIT_HLT       0x78

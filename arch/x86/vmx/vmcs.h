@@ -100,6 +100,7 @@ enum vmcs_field {
 #define VMX_EXIT_EXCEPTION_NMI     0
 #define VMX_EXIT_EXTERNAL_INTR     1
 #define VMX_EXIT_TRIPLE_FAULT      2
+#define VMX_EXIT_INIT_SIGNAL       3
 #define VMX_EXIT_INTR_WINDOW       7
 #define VMX_EXIT_CPUID             10
 #define VMX_EXIT_GETSEC            11

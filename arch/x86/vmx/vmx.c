@@ -604,6 +604,7 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 		e->reason = VM_EXIT_VIRT_INSN;
 		return;
 	case VMX_EXIT_EXTERNAL_INTR:
+	case VMX_EXIT_INIT_SIGNAL: /* an INIT (the parent drives the APICs): dropped */
 		e->reason = VM_EXIT_EXTERNAL_INTR;
 		return;
 	case VMX_EXIT_PREEMPTION_TIMER:
