@@ -146,7 +146,10 @@ static void check_unmap_while_running(struct child *c)
 
 	while (rdtsc() - t0 < hz / 50)
 		;
+	t0 = rdtsc();
 	check(hv_unmap_gpa(c->id, WRITE_PAGE, 1, &done) == HV_STATUS_SUCCESS, "unmap the writer's page while it runs");
+	/* TSC ticks: instructions under --icount. */
+	printf("run: unmap with a TLB shootdown of the writer's pCPU: %llu ticks\n", (unsigned long long)(rdtsc() - t0));
 	t0 = rdtsc();
 	while (rdtsc() - t0 < hz / 20) {
 		uint64_t v = page[0];
