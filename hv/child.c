@@ -28,14 +28,17 @@ static int parent_take(uint64_t pfn, uint64_t *hpa)
 	struct partition *parent = &parent_partition;
 	uint64_t gpa = pfn * PAGE, pa;
 	unsigned rights;
+	int err;
 
 	if (pfn >= (1ull << 40) || hv_owns(gpa, PAGE) || gpa + PAGE > hv_ram_top)
 		return -1;
-	if (!pt_lookup(&parent->slat, gpa, &pa, &rights) || (rights & PT_RWX) != PT_RWX || !hv_ram_page(pa))
+	spin_lock(&parent->slat_lock);
+	err = !pt_lookup(&parent->slat, gpa, &pa, &rights) || (rights & PT_RWX) != PT_RWX || !hv_ram_page(pa) ||
+	      pt_unmap(&parent->slat, gpa, PAGE);
+	spin_unlock(&parent->slat_lock);
+	if (err)
 		return -1;
-	if (pt_unmap(&parent->slat, gpa, PAGE))
-		return -1;
-	vcpu_flush_slat(parent->vps[0]);
+	vcpu_flush_slat(parent->vps[0]); /* the parent runs here, on the BSP, only */
 	*hpa = pa;
 	return 0;
 }
@@ -46,10 +49,16 @@ static void parent_return(uint64_t hpa)
 {
 	struct partition *parent = &parent_partition;
 
+	int err;
+
 	memset(phys_to_virt(hpa), 0, PAGE); /* nothing of the child leaks back */
-	if (pt_map(&parent->slat, hpa, hpa, PAGE, PT_RWX, false))
+	spin_lock(&parent->slat_lock);
+	err = pt_map(&parent->slat, hpa, hpa, PAGE, PT_RWX, false);
+	if (!err)
+		pt_collapse(&parent->slat, hpa);
+	spin_unlock(&parent->slat_lock);
+	if (err)
 		panic("cannot give page %#lx back to the parent", hpa);
-	pt_collapse(&parent->slat, hpa);
 	vcpu_flush_slat(parent->vps[0]);
 }
 
@@ -179,6 +188,7 @@ uint16_t child_map(struct partition *p, uint64_t target_pfn, uint64_t parent_pfn
 {
 	uint64_t gpa = target_pfn * PAGE, hpa, old;
 	unsigned rights = 0, old_rights;
+	int err;
 
 	if (p->state != PARTITION_INITIALIZED)
 		return HV_STATUS_INVALID_PARTITION_STATE;
@@ -194,11 +204,17 @@ uint16_t child_map(struct partition *p, uint64_t target_pfn, uint64_t parent_pfn
 		return HV_STATUS_INVALID_PARAMETER; /* NPT cannot express no-read */
 	if (flags & HV_MAP_GPA_NOT_CACHED)
 		rights |= PT_UNCACHED;
-	if (pt_lookup(&p->slat, gpa, &old, &old_rights))
+	spin_lock(&p->slat_lock);
+	err = pt_lookup(&p->slat, gpa, &old, &old_rights);
+	spin_unlock(&p->slat_lock);
+	if (err)
 		return HV_STATUS_INVALID_PARAMETER; /* unmap first */
 	if (parent_take(parent_pfn, &hpa))
 		return HV_STATUS_INVALID_PARAMETER;
-	if (pt_map(&p->slat, gpa, hpa, PAGE, rights, false)) {
+	spin_lock(&p->slat_lock);
+	err = pt_map(&p->slat, gpa, hpa, PAGE, rights, false);
+	spin_unlock(&p->slat_lock);
+	if (err) {
 		parent_return(hpa);
 		return HV_STATUS_INSUFFICIENT_MEMORY;
 	}
@@ -210,13 +226,17 @@ uint16_t child_unmap(struct partition *p, uint64_t target_pfn)
 {
 	uint64_t gpa = target_pfn * PAGE, hpa;
 	unsigned rights;
+	int err;
 
 	if (p->state != PARTITION_INITIALIZED)
 		return HV_STATUS_INVALID_PARTITION_STATE;
-	if (target_pfn >= CHILD_GPA_LIMIT / PAGE || !pt_lookup(&p->slat, gpa, &hpa, &rights))
+	if (target_pfn >= CHILD_GPA_LIMIT / PAGE)
 		return HV_STATUS_INVALID_PARAMETER;
-	if (pt_unmap(&p->slat, gpa, PAGE))
-		return HV_STATUS_INSUFFICIENT_MEMORY;
+	spin_lock(&p->slat_lock);
+	err = !pt_lookup(&p->slat, gpa, &hpa, &rights) ? 1 : pt_unmap(&p->slat, gpa, PAGE) ? 2 : 0;
+	spin_unlock(&p->slat_lock);
+	if (err)
+		return err == 1 ? HV_STATUS_INVALID_PARAMETER : HV_STATUS_INSUFFICIENT_MEMORY;
 	/* No pCPU may write the page through an old translation once the
 	 * parent has it back. */
 	tlb_shootdown(p);

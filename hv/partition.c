@@ -36,9 +36,14 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool 
 	uint64_t hpa;
 	unsigned rights;
 
+	bool found;
+
 	if (size == 0 || size > 4096 || ((gpa ^ (gpa + size - 1)) & ~0xfffull))
 		return NULL;
-	if (!pt_lookup(&p->slat, gpa, &hpa, &rights) || !(rights & (write ? PT_WRITE : PT_READ)))
+	spin_lock(&p->slat_lock);
+	found = pt_lookup(&p->slat, gpa, &hpa, &rights);
+	spin_unlock(&p->slat_lock);
+	if (!found || !(rights & (write ? PT_WRITE : PT_READ)))
 		return NULL;
 	/* Never hypervisor memory, only what the identity map reaches, and
 	 * only RAM: a partition's overlay and hypercall pages are never its
@@ -232,10 +237,16 @@ bool partition_gpa_fault(struct vp *vp)
 	uint64_t hpa, page, maxphys;
 	unsigned rights;
 
+	bool found;
+	int err;
+
 	vp->stats.gpa_faults++;
+	spin_lock(&p->slat_lock);
+	found = pt_lookup(&p->slat, gpa, &hpa, &rights);
+	spin_unlock(&p->slat_lock);
 	if (!p->is_parent) {
 		/* Nothing mapped there: the parent's devices answer. */
-		if (!pt_lookup(&p->slat, gpa, &hpa, &rights))
+		if (!found)
 			return intercept_unmapped_gpa(vp);
 		partition_crash(p, "access to guest memory its mapping does not allow");
 		return vp_continues(vp);
@@ -253,7 +264,7 @@ bool partition_gpa_fault(struct vp *vp)
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
 		return vp_continues(vp);
 	}
-	if (pt_lookup(&p->slat, gpa, &hpa, &rights)) {
+	if (found) {
 		/* Mapped with all rights, yet faulting: do not loop forever. */
 		partition_crash(p, "second-level fault on a mapped page");
 		return vp_continues(vp);
@@ -266,9 +277,12 @@ bool partition_gpa_fault(struct vp *vp)
 	/* Device memory above the boot-time map (e.g. 64-bit PCI BARs): pass
 	 * through on first touch, 2 MiB at a time where the region allows. */
 	page = gpa & ~(PT_LARGE_SIZE - 1);
-	if (hv_owns(page, PT_LARGE_SIZE)
-		    ? pt_map(&p->slat, gpa & ~0xfffull, gpa & ~0xfffull, 4096, PT_RWX | PT_UNCACHED, false)
-		    : pt_map(&p->slat, page, page, PT_LARGE_SIZE, PT_RWX | PT_UNCACHED, true)) {
+	spin_lock(&p->slat_lock);
+	err = hv_owns(page, PT_LARGE_SIZE)
+		      ? pt_map(&p->slat, gpa & ~0xfffull, gpa & ~0xfffull, 4096, PT_RWX | PT_UNCACHED, false)
+		      : pt_map(&p->slat, page, page, PT_LARGE_SIZE, PT_RWX | PT_UNCACHED, true);
+	spin_unlock(&p->slat_lock);
+	if (err) {
 		partition_crash(p, "out of hypervisor memory for second-level tables");
 		return vp_continues(vp);
 	}

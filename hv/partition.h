@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hv/pagetable.h"
+#include "hv/spinlock.h"
 #include "hv/vp.h"
 
 #define PARTITION_MAX     64   /* ids 1..PARTITION_MAX-1 */
@@ -34,7 +35,14 @@ struct partition {
 	uint32_t id;                 /* (i) */
 	bool is_parent;              /* (i) holds management privileges */
 	enum partition_state state;
-	struct page_table slat;      /* second-level tables (NPT/EPT) */
+	/* Second-level tables (NPT/EPT).  Changed by the parent's hypercalls
+	 * and the parent's own faults (BSP), walked in software by any pCPU
+	 * (partition_gpa_to_hva: a VP's hypercall pages, the parent's SIM
+	 * page from a child's pCPU): both under slat_lock, which is taken
+	 * last (nothing else is locked inside it) and never held while
+	 * waiting for another pCPU (tlb_shootdown comes after). */
+	struct page_table slat;
+	struct spinlock slat_lock;
 	struct pt_ops slat_ops;      /* (i) children: tables from the deposit pool */
 	struct vp *vps[PARTITION_MAX_VPS];
 	uint64_t guest_os_id;        /* HV_X64_MSR_GUEST_OS_ID */
