@@ -1,6 +1,9 @@
 /*
- * Hypercall dispatch (TLFS §3): the control word in RCX, input/output GPAs
- * in RDX/R8 (or values, for fast calls), the result in RAX.
+ * Hypercall dispatch (TLFS "Hypercall Interface"): the control word in RCX,
+ * input/output GPAs in RDX/R8 (or input values, for fast calls), the result
+ * in RAX.  Every call is a row of hypercall_table (hv/hypercall_table.c); the dispatcher checks the
+ * control word against it, copies the input once into this pCPU's private
+ * buffer, runs the handler, and copies the output out once.
  */
 #include <string.h>
 
@@ -11,28 +14,22 @@
 #include "hv/abi/version.h"
 #include "hv/exit.h"
 #include "hv/hv.h"
-#include "hv/hypercall_partition.h"
+#include "hv/hypercall_table.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
 #include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
-static uint16_t get_info(struct vp *vp, uint64_t control)
-{
-	struct partition *p = vp->partition;
-	uint64_t out_gpa = vp->gpr[GPR_R8];
-	struct keel_hv_info *out;
 
-	if (!p->is_parent)
-		return HV_STATUS_ACCESS_DENIED;
-	if (control & HV_HYPERCALL_FAST)
-		return HV_STATUS_INVALID_HYPERCALL_INPUT;
-	if (out_gpa & 7)
-		return HV_STATUS_INVALID_ALIGNMENT;
-	out = partition_gpa_to_hva(p, out_gpa, sizeof(*out), true);
-	if (!out)
-		return HV_STATUS_INVALID_PARAMETER;
-	memset(out, 0, sizeof(*out));
+uint16_t hc_null(struct hypercall *hc)
+{
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_get_info(struct hypercall *hc)
+{
+	struct keel_hv_info *out = (struct keel_hv_info *)hc->out;
+
 	out->backend = vcpu->backend_id;
 	out->pcpus = pcpu_count;
 	out->hv_memory_bytes = hv_boot.hv_phys_size;
@@ -40,7 +37,7 @@ static uint16_t get_info(struct vp *vp, uint64_t control)
 	out->parent_memory_bytes = partition_ram_bytes();
 	out->features = vcpu->features();
 	out->version = 0 << 16 | 1 << 8 | 0;
-	out->parent_exits = vp->stats.exits;
+	out->parent_exits = hc->vp->stats.exits;
 	out->time_slice_us = hv_boot.time_slice_us;
 	memcpy(out->vendor, hv_boot.vendor, sizeof(out->vendor));
 	return HV_STATUS_SUCCESS;
@@ -57,62 +54,35 @@ static uint16_t child_vp(uint64_t id, uint32_t index, struct partition **p, stru
 	return HV_STATUS_SUCCESS;
 }
 
-static uint16_t get_vp_state(struct vp *vp, uint64_t control)
+uint16_t hc_get_vp_state(struct hypercall *hc)
 {
 	struct keel_vp_state_input in;
-	struct keel_vp_state out = { 0 };
-	const void *src;
-	void *dst;
+	struct keel_vp_state *out = (struct keel_vp_state *)hc->out;
 	struct partition *p;
 	struct vp *t;
 	uint16_t st;
 
-	if (!vp->partition->is_parent)
-		return HV_STATUS_ACCESS_DENIED;
-	if ((control & HV_HYPERCALL_FAST) || (vp->gpr[GPR_RDX] & 7) || (vp->gpr[GPR_R8] & 7))
-		return HV_STATUS_INVALID_HYPERCALL_INPUT;
-	src = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_RDX], sizeof(in), false);
-	dst = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_R8], sizeof(out), true);
-	if (!src || !dst)
-		return HV_STATUS_INVALID_PARAMETER;
-	memcpy(&in, src, sizeof(in));
+	memcpy(&in, hc->in, sizeof(in));
 	if ((st = child_vp(in.partition_id, in.vp_index, &p, &t)))
 		return st;
-	out.state = t->run_state; /* enum vp_run_state matches KEEL_VP_* */
-	out.pcpu = t->host ? t->host->index : 0;
-	out.exits = t->stats.exits;
+	out->state = t->run_state; /* enum vp_run_state matches KEEL_VP_* */
+	out->pcpu = t->host ? t->host->index : 0;
+	out->exits = t->stats.exits;
 	if (t->run_state == VP_CRASHED && p->crash_reason)
-		strncpy(out.reason, p->crash_reason, sizeof(out.reason) - 1);
-	memcpy(dst, &out, sizeof(out));
+		strncpy(out->reason, p->crash_reason, sizeof(out->reason) - 1);
 	return HV_STATUS_SUCCESS;
 }
 
-static uint16_t guest_memory(struct vp *vp, uint64_t control)
+uint16_t hc_guest_memory(struct hypercall *hc)
 {
 	struct keel_guest_memory_input in;
-	const uint8_t *src;
 	struct guest_paging g;
 	struct partition *p;
 	struct vp *t;
-	void *dst = NULL;
 	uint16_t st;
+	size_t n;
 
-	if (!vp->partition->is_parent)
-		return HV_STATUS_ACCESS_DENIED;
-	if ((control & HV_HYPERCALL_FAST) || (vp->gpr[GPR_RDX] & 7) || (vp->gpr[GPR_R8] & 7))
-		return HV_STATUS_INVALID_ALIGNMENT;
-	src = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_RDX], sizeof(in), false);
-	if (!src)
-		return HV_STATUS_INVALID_PARAMETER;
-	memcpy(&in, src, sizeof(in));
-	if (in.length > KEEL_GUEST_MEMORY_MAX || (in.flags & ~KEEL_GUEST_MEMORY_WRITE))
-		return HV_STATUS_INVALID_PARAMETER;
-	if (in.flags & KEEL_GUEST_MEMORY_WRITE)
-		src = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_RDX], sizeof(in) + in.length, false);
-	else
-		dst = partition_gpa_to_hva(vp->partition, vp->gpr[GPR_R8], in.length ? in.length : 1, true);
-	if (!src || (!(in.flags & KEEL_GUEST_MEMORY_WRITE) && !dst))
-		return HV_STATUS_INVALID_PARAMETER;
+	memcpy(&in, hc->in, sizeof(in));
 	if ((st = child_vp(in.partition_id, in.vp_index, &p, &t)))
 		return st;
 	if (!t->suspended && !t->intercept_suspended)
@@ -120,17 +90,108 @@ static uint16_t guest_memory(struct vp *vp, uint64_t control)
 	g = (struct guest_paging){ vcpu_get_reg(t, VP_REG_CR0), vcpu_get_reg(t, VP_REG_CR3),
 				   vcpu_get_reg(t, VP_REG_CR4), vcpu_get_reg(t, VP_REG_EFER) };
 	if (in.flags & KEEL_GUEST_MEMORY_WRITE)
-		return guest_write_linear(p, &g, in.linear, src + sizeof(in), in.length) == in.length
-			       ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
-	return guest_read_linear(p, &g, in.linear, dst, in.length) == in.length ? HV_STATUS_SUCCESS
-										 : HV_STATUS_INVALID_PARAMETER;
+		n = guest_write_linear(p, &g, in.linear, hc->in + sizeof(in), in.length);
+	else
+		n = guest_read_linear(p, &g, in.linear, hc->out, in.length);
+	return n == in.length ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+}
+
+/* Copy [from, to) of the input at gpa into the private buffer. */
+static uint16_t copy_in(struct vp *vp, uint64_t gpa, uint8_t *buf, size_t from, size_t to)
+{
+	const uint8_t *src;
+	uint16_t st;
+
+	if (to == from)
+		return HV_STATUS_SUCCESS;
+	if ((st = hypercall_check_block(gpa, to)))
+		return st;
+	src = partition_gpa_to_hva(vp->partition, gpa + from, to - from, false);
+	if (!src)
+		return HV_STATUS_INVALID_PARAMETER;
+	memcpy(buf + from, src, to - from);
+	return HV_STATUS_SUCCESS;
+}
+
+/* The caller's output block, checked before the call has any effect. */
+static uint16_t output_ok(struct vp *vp, uint64_t gpa, size_t len)
+{
+	uint16_t st;
+
+	if (!len)
+		return HV_STATUS_SUCCESS;
+	if ((st = hypercall_check_block(gpa, len)))
+		return st;
+	return partition_gpa_to_hva(vp->partition, gpa, len, true) ? HV_STATUS_SUCCESS
+								  : HV_STATUS_INVALID_PARAMETER;
+}
+
+static void copy_out(struct vp *vp, uint64_t gpa, const uint8_t *buf, size_t from, size_t to)
+{
+	uint8_t *dst;
+
+	if (to <= from)
+		return;
+	/* Checked by output_ok; looked up again in case the call changed the caller's map. */
+	dst = partition_gpa_to_hva(vp->partition, gpa + from, to - from, true);
+	if (dst)
+		memcpy(dst, buf + from, to - from);
+}
+
+static uint16_t dispatch(struct hypercall *hc)
+{
+	struct vp *vp = hc->vp;
+	struct pcpu *cpu = this_pcpu();
+	uint64_t in_gpa = vp->gpr[GPR_RDX], out_gpa = vp->gpr[GPR_R8];
+	const struct hypercall_row *row;
+	struct hypercall_shape s;
+	uint16_t st;
+
+	if (hc->control & HV_HYPERCALL_RSVD_MASK)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	row = hypercall_find(hypercall_table, hypercall_table_len, HV_HYPERCALL_CODE(hc->control));
+	if (!row)
+		return HV_STATUS_INVALID_HYPERCALL_CODE;
+	if ((st = hypercall_check(row, hc->control, vp->partition->is_parent, &s)))
+		return st;
+	hc->rep_start = hc->done = s.rep_start;
+	hc->rep_count = s.rep_count;
+	hc->in = cpu->hypercall_in;
+	hc->out = cpu->hypercall_out;
+	hc->in_len = s.in_len;
+	hc->out_len = s.out_len;
+	if (s.fast) {
+		memcpy(cpu->hypercall_in, &in_gpa, 8);
+		memcpy(cpu->hypercall_in + 8, &out_gpa, 8);
+	} else {
+		if (row->size) {
+			if ((st = copy_in(vp, in_gpa, cpu->hypercall_in, 0, row->in_size)))
+				return st;
+			if ((st = row->size(cpu->hypercall_in, &hc->in_len, &hc->out_len)))
+				return st;
+		}
+		if ((st = copy_in(vp, in_gpa, cpu->hypercall_in, row->size ? row->in_size : 0, hc->in_len)) ||
+		    (st = output_ok(vp, out_gpa, hc->out_len)))
+			return st;
+		memset(cpu->hypercall_out, 0, hc->out_len);
+	}
+	st = row->fn(hc);
+	if (s.fast)
+		return st;
+	if (row->flags & HC_REP) {
+		copy_out(vp, out_gpa, hc->out, 0, row->out_size);
+		copy_out(vp, out_gpa, hc->out, row->out_size + (size_t)row->out_elem * hc->rep_start,
+			 row->out_size + (size_t)row->out_elem * hc->done);
+	} else if (st == HV_STATUS_SUCCESS) {
+		copy_out(vp, out_gpa, hc->out, 0, hc->out_len);
+	}
+	return st;
 }
 
 bool hypercall_exit(struct vp *vp)
 {
 	struct partition *p = vp->partition;
-	uint64_t control = vp->gpr[GPR_RCX];
-	uint32_t done = 0;
+	struct hypercall hc;
 	uint16_t status;
 
 	vp->stats.hypercalls++;
@@ -139,30 +200,11 @@ bool hypercall_exit(struct vp *vp)
 		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);
 		return true;
 	}
-	if (control & HV_HYPERCALL_RSVD_MASK) {
-		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
-	} else {
-		switch (HV_HYPERCALL_CODE(control)) {
-		case KEEL_HVCALL_NULL:
-		case HVCALL_NOTIFY_LONG_SPIN_WAIT:
-			status = HV_STATUS_SUCCESS;
-			break;
-		case KEEL_HVCALL_GET_INFO:
-			status = get_info(vp, control);
-			break;
-		case KEEL_HVCALL_GUEST_MEMORY:
-			status = guest_memory(vp, control);
-			break;
-		case KEEL_HVCALL_GET_VP_STATE:
-			status = get_vp_state(vp, control);
-			break;
-		default:
-			if (!hypercall_partition(vp, HV_HYPERCALL_CODE(control), control, &status, &done))
-				status = HV_STATUS_INVALID_HYPERCALL_CODE;
-			break;
-		}
-	}
-	vp->gpr[GPR_RAX] = HV_HYPERCALL_RESULT(status, done);
+	hc.vp = vp;
+	hc.control = vp->gpr[GPR_RCX];
+	hc.done = 0;
+	status = dispatch(&hc);
+	vp->gpr[GPR_RAX] = HV_HYPERCALL_RESULT(status, hc.done);
 	if (vp_skip_instruction(vp)) {
 		partition_crash(p, "cannot decode the hypercall instruction");
 		return vp_continues(vp);

@@ -1,12 +1,10 @@
 /*
  * The TLFS partition-management hypercalls (TLFS "Partition Management",
- * "Virtual Processor Management", "Memory Management"), parent only.
- * Input is copied once into a private buffer and validated there; output is
- * built privately and copied out.  Rep calls resume at the rep start index
- * and report the index reached (TLFS §3.7).  The buffers are static:
- * hypercalls of the parent run on one pCPU at a time (it has one VP).
+ * "Virtual Processor Management", "Memory Management"), parent only: the
+ * handlers of their rows in the hypercall table (hv/hypercall.c), which
+ * copies the input in and the output out and checks the control word.
  */
-#include "hv/hypercall_partition.h"
+#include "hv/hypercall_table.h"
 
 #include <string.h>
 
@@ -17,39 +15,6 @@
 #include "hv/partition.h"
 #include "hv/run.h"
 #include "hv/vcpu_ops.h"
-
-static uint8_t input[HV_PAGE_SIZE] __attribute__((aligned(8)));
-static uint8_t output[HV_PAGE_SIZE] __attribute__((aligned(8)));
-
-/* Copy `size` bytes of input from the caller's GPA (8-byte aligned, within
- * one page).  Returns a TLFS status. */
-static uint16_t read_input(struct vp *vp, uint64_t gpa, size_t size)
-{
-	const void *src;
-
-	if (gpa & 7)
-		return HV_STATUS_INVALID_ALIGNMENT;
-	if (size == 0)
-		return HV_STATUS_SUCCESS;
-	src = partition_gpa_to_hva(vp->partition, gpa, size, false);
-	if (!src)
-		return HV_STATUS_INVALID_PARAMETER;
-	memcpy(input, src, size);
-	return HV_STATUS_SUCCESS;
-}
-
-static uint16_t write_output(struct vp *vp, uint64_t gpa, size_t size)
-{
-	void *dst;
-
-	if (gpa & 7)
-		return HV_STATUS_INVALID_ALIGNMENT;
-	dst = partition_gpa_to_hva(vp->partition, gpa, size, true);
-	if (!dst)
-		return HV_STATUS_INVALID_PARAMETER;
-	memcpy(dst, output, size);
-	return HV_STATUS_SUCCESS;
-}
 
 /* A child named by id (never the parent itself). */
 static struct partition *child_by_id(uint64_t id)
@@ -147,263 +112,227 @@ static uint16_t set_register(struct vp *vp, uint32_t name, const union hv_regist
 	return HV_STATUS_SUCCESS;
 }
 
-/* ---- dispatch ---- */
+/* ---- handlers ---- */
 
-/* The partition named at the start of the input, with `size` bytes read. */
-static uint16_t target(struct vp *vp, size_t size, struct partition **p)
+/* The child named by the partition id that starts every input here. */
+static uint16_t target(const struct hypercall *hc, struct partition **p)
 {
-	uint16_t st = read_input(vp, vp->gpr[GPR_RDX], size);
 	uint64_t id;
 
-	if (st)
-		return st;
-	memcpy(&id, input, sizeof(id));
+	memcpy(&id, hc->in, sizeof(id));
 	*p = child_by_id(id);
 	return *p ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARTITION_ID;
 }
 
-/* Run reps [start, count) of fn; returns status, sets *done to the index reached. */
-#define FOR_REPS(i, start, count, done, body)   \
-	do {                                     \
-		for (i = (start); i < (count); i++) { \
-			uint16_t rep_status_ = (body);   \
-			if (rep_status_) {               \
-				*(done) = i;             \
-				return rep_status_;      \
-			}                                \
-		}                                        \
-		*(done) = i;                             \
-	} while (0)
-
-static uint16_t call(struct vp *vp, uint16_t code, uint32_t reps, uint32_t start, uint32_t *done);
-
-bool hypercall_partition(struct vp *vp, uint16_t code, uint64_t control, uint16_t *status, uint32_t *done)
+uint16_t hc_get_partition_id(struct hypercall *hc)
 {
-	uint32_t reps = HV_HYPERCALL_REP_COUNT(control), start = HV_HYPERCALL_REP_START(control);
+	uint64_t id = hc->vp->partition->id;
 
-	*done = 0;
-	switch (code) {
-	case HVCALL_CREATE_PARTITION:
-	case HVCALL_INITIALIZE_PARTITION:
-	case HVCALL_FINALIZE_PARTITION:
-	case HVCALL_DELETE_PARTITION:
-	case HVCALL_GET_PARTITION_ID:
-	case HVCALL_DEPOSIT_MEMORY:
-	case HVCALL_WITHDRAW_MEMORY:
-	case HVCALL_GET_MEMORY_BALANCE:
-	case HVCALL_MAP_GPA_PAGES:
-	case HVCALL_UNMAP_GPA_PAGES:
-	case HVCALL_CREATE_VP:
-	case HVCALL_DELETE_VP:
-	case HVCALL_GET_VP_REGISTERS:
-	case HVCALL_SET_VP_REGISTERS:
-	case HVCALL_GET_PARTITION_PROPERTY:
-	case HVCALL_SET_PARTITION_PROPERTY:
-		break;
-	default:
-		return false;
-	}
-	if (!vp->partition->is_parent) {
-		*status = HV_STATUS_ACCESS_DENIED;
-		return true;
-	}
-	if ((control & HV_HYPERCALL_FAST) || start > reps) {
-		/* All of these are memory-based; a rep start past the count is
-		 * malformed (TLFS §3.7). */
-		*status = HV_STATUS_INVALID_HYPERCALL_INPUT;
-		return true;
-	}
-	*status = call(vp, code, reps, start, done);
-	return true;
+	memcpy(hc->out, &id, sizeof(id));
+	return HV_STATUS_SUCCESS;
 }
 
-static uint16_t call(struct vp *vp, uint16_t code, uint32_t reps, uint32_t start, uint32_t *done)
+uint16_t hc_create_partition(struct hypercall *hc)
+{
+	uint64_t id;
+	uint16_t st = child_create(&id);
+
+	if (!st)
+		memcpy(hc->out, &id, sizeof(id));
+	return st;
+}
+
+uint16_t hc_partition_property(struct hypercall *hc)
+{
+	struct hv_input_set_partition_property in = { 0 };
+	bool set = HV_HYPERCALL_CODE(hc->control) == HVCALL_SET_PARTITION_PROPERTY;
+	struct partition *p;
+	uint16_t st;
+
+	if ((st = target(hc, &p)))
+		return st;
+	memcpy(&in, hc->in, hc->in_len);
+	/* Keel knows one property: the CPU weight (1..10000, 100 = default). */
+	if (in.property_code != HV_PARTITION_PROPERTY_CPU_WEIGHT)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!set) {
+		uint64_t w = p->cpu_weight ? p->cpu_weight : SCHED_WEIGHT_DEFAULT;
+
+		memcpy(hc->out, &w, sizeof(w));
+		return HV_STATUS_SUCCESS;
+	}
+	if (in.property_value < SCHED_WEIGHT_MIN || in.property_value > SCHED_WEIGHT_MAX)
+		return HV_STATUS_INVALID_PARAMETER;
+	p->cpu_weight = (uint32_t)in.property_value;
+	for (unsigned i = 0; i < PARTITION_MAX_VPS; i++)
+		if (p->vps[i])
+			run_set_weight(p->vps[i], p->cpu_weight);
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_partition_op(struct hypercall *hc)
 {
 	struct partition *p;
-	uint64_t out = vp->gpr[GPR_R8];
-	uint16_t st;
-	uint32_t i;
+	uint16_t st = target(hc, &p);
 
-	switch (code) {
-	case HVCALL_GET_PARTITION_ID:
-		memcpy(output, &vp->partition->id, 4);
-		memset(output + 4, 0, 4);
-		return write_output(vp, out, 8);
-	case HVCALL_CREATE_PARTITION: {
-		uint64_t id;
-
-		if ((st = read_input(vp, vp->gpr[GPR_RDX], sizeof(struct hv_input_create_partition))))
-			return st;
-		if ((st = child_create(&id)))
-			return st;
-		memcpy(output, &id, 8);
-		if ((st = write_output(vp, out, 8))) {
-			struct partition *np = partition_get(id);
-
-			child_finalize(np);
-			child_delete(np);
-		}
+	if (st)
 		return st;
+	switch (HV_HYPERCALL_CODE(hc->control)) {
+	case HVCALL_INITIALIZE_PARTITION: return child_initialize(p);
+	case HVCALL_FINALIZE_PARTITION: return child_finalize(p);
+	default: return child_delete(p);
 	}
-	case HVCALL_GET_PARTITION_PROPERTY:
-	case HVCALL_SET_PARTITION_PROPERTY: {
-		struct hv_input_set_partition_property in;
-		bool set = code == HVCALL_SET_PARTITION_PROPERTY;
+}
 
-		if ((st = target(vp, set ? sizeof(in) : sizeof(struct hv_input_get_partition_property), &p)))
-			return st;
-		memcpy(&in, input, set ? sizeof(in) : sizeof(struct hv_input_get_partition_property));
-		/* Keel knows one property: the CPU weight (1..10000, 100 = default). */
-		if (in.property_code != HV_PARTITION_PROPERTY_CPU_WEIGHT)
-			return HV_STATUS_INVALID_PARAMETER;
-		if (!set) {
-			uint64_t w = p->cpu_weight ? p->cpu_weight : SCHED_WEIGHT_DEFAULT;
+uint16_t hc_get_memory_balance(struct hypercall *hc)
+{
+	struct hv_output_get_memory_balance b;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
 
-			memcpy(output, &w, 8);
-			return write_output(vp, out, 8);
-		}
-		if (in.property_value < SCHED_WEIGHT_MIN || in.property_value > SCHED_WEIGHT_MAX)
-			return HV_STATUS_INVALID_PARAMETER;
-		p->cpu_weight = (uint32_t)in.property_value;
-		for (i = 0; i < PARTITION_MAX_VPS; i++)
-			if (p->vps[i])
-				run_set_weight(p->vps[i], p->cpu_weight);
-		return HV_STATUS_SUCCESS;
+	if (st)
+		return st;
+	b = (struct hv_output_get_memory_balance){ p->pool_free, p->pool_total - p->pool_free };
+	memcpy(hc->out, &b, sizeof(b));
+	return HV_STATUS_SUCCESS;
+}
+
+uint16_t hc_deposit_memory(struct hypercall *hc)
+{
+	const uint64_t *list = (const uint64_t *)(hc->in + sizeof(struct hv_input_deposit_memory));
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
+		if ((st = child_deposit(p, list[hc->done])))
+			break;
+	return st;
+}
+
+uint16_t hc_withdraw_memory(struct hypercall *hc)
+{
+	uint64_t *list = (uint64_t *)hc->out;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
+		if ((st = child_withdraw(p, &list[hc->done])))
+			break;
+	return st;
+}
+
+uint16_t hc_map_gpa_pages(struct hypercall *hc)
+{
+	struct hv_input_map_gpa_pages h;
+	const uint64_t *list = (const uint64_t *)(hc->in + sizeof(h));
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	memcpy(&h, hc->in, sizeof(h));
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
+		if ((st = child_map(p, h.target_gpa_base + hc->done, list[hc->done], h.map_flags)))
+			break;
+	return st;
+}
+
+uint16_t hc_unmap_gpa_pages(struct hypercall *hc)
+{
+	struct hv_input_unmap_gpa_pages h;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	memcpy(&h, hc->in, sizeof(h));
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
+		if ((st = child_unmap(p, h.target_gpa_base + hc->done)))
+			break;
+	return st;
+}
+
+uint16_t hc_create_vp(struct hypercall *hc)
+{
+	struct hv_input_create_vp c;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	if (st)
+		return st;
+	memcpy(&c, hc->in, sizeof(c));
+	return c.flags ? HV_STATUS_INVALID_PARAMETER : child_create_vp(p, c.vp_index);
+}
+
+uint16_t hc_delete_vp(struct hypercall *hc)
+{
+	struct hv_input_delete_vp d;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	if (st)
+		return st;
+	memcpy(&d, hc->in, sizeof(d));
+	return child_delete_vp(p, d.vp_index);
+}
+
+/* The VP named by a register call's header. */
+static uint16_t register_target(const struct hypercall *hc, struct vp **t)
+{
+	struct hv_input_vp_registers h;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	if (st)
+		return st;
+	memcpy(&h, hc->in, sizeof(h));
+	if (h.vp_index >= PARTITION_MAX_VPS || !(*t = p->vps[h.vp_index]))
+		return HV_STATUS_INVALID_VP_INDEX;
+	return HV_STATUS_SUCCESS;
+}
+
+/* A VP's state is on another pCPU while it runs: it must be parked. */
+static bool parked(const struct vp *t)
+{
+	return t->suspended || t->intercept_suspended;
+}
+
+uint16_t hc_get_vp_registers(struct hypercall *hc)
+{
+	const uint32_t *names = (const uint32_t *)(hc->in + sizeof(struct hv_input_vp_registers));
+	union hv_register_value *values = (union hv_register_value *)hc->out;
+	struct vp *t;
+	uint16_t st = register_target(hc, &t);
+
+	if (!st && !parked(t))
+		st = HV_STATUS_INVALID_VP_STATE;
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
+		if ((st = get_register(t, names[hc->done], &values[hc->done])))
+			break;
+	return st;
+}
+
+/*
+ * Checked per element: once an element clears ExplicitSuspend (the VP
+ * runs), any later element but that register stops the call.  Clearing
+ * InterceptSuspend completes the intercept after the call's other
+ * registers are set.
+ */
+uint16_t hc_set_vp_registers(struct hypercall *hc)
+{
+	const struct hv_register_assoc *a =
+		(const struct hv_register_assoc *)(hc->in + sizeof(struct hv_input_vp_registers));
+	bool resume = false;
+	struct vp *t;
+	uint16_t st = register_target(hc, &t);
+
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++) {
+		const struct hv_register_assoc *e = &a[hc->done];
+
+		if (e->name != HV_REGISTER_EXPLICIT_SUSPEND && !parked(t))
+			st = HV_STATUS_INVALID_VP_STATE;
+		else
+			st = set_register(t, e->name, &e->value, &resume);
+		if (st)
+			break;
 	}
-	case HVCALL_INITIALIZE_PARTITION:
-		return (st = target(vp, 8, &p)) ? st : child_initialize(p);
-	case HVCALL_FINALIZE_PARTITION:
-		return (st = target(vp, 8, &p)) ? st : child_finalize(p);
-	case HVCALL_DELETE_PARTITION:
-		return (st = target(vp, 8, &p)) ? st : child_delete(p);
-	case HVCALL_GET_MEMORY_BALANCE: {
-		struct hv_output_get_memory_balance b;
-
-		if ((st = target(vp, 8, &p)))
-			return st;
-		b = (struct hv_output_get_memory_balance){ p->pool_free, p->pool_total - p->pool_free };
-		memcpy(output, &b, sizeof(b));
-		return write_output(vp, out, sizeof(b));
-	}
-	case HVCALL_DEPOSIT_MEMORY: {
-		const uint64_t *list = (const uint64_t *)(input + 8);
-
-		if (reps > HV_DEPOSIT_MEMORY_MAX_PAGES)
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-		if ((st = target(vp, 8 + 8ull * reps, &p)))
-			return st;
-		FOR_REPS(i, start, reps, done, child_deposit(p, list[i]));
-		return HV_STATUS_SUCCESS;
-	}
-	case HVCALL_WITHDRAW_MEMORY: {
-		uint64_t *list = (uint64_t *)output;
-
-		if (reps > HV_WITHDRAW_MEMORY_MAX_PAGES || !reps)
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-		if ((st = target(vp, sizeof(struct hv_input_withdraw_memory), &p)))
-			return st;
-		/* Check the output first: pages withdrawn must be reported. */
-		if (!partition_gpa_to_hva(vp->partition, out, 8ull * reps, true) || (out & 7))
-			return HV_STATUS_INVALID_PARAMETER;
-		memset(output, 0, 8ull * reps);
-		for (i = start; i < reps; i++)
-			if ((st = child_withdraw(p, &list[i])))
-				break;
-		*done = i;
-		write_output(vp, out, 8ull * reps);
-		return i == reps ? HV_STATUS_SUCCESS : st;
-	}
-	case HVCALL_MAP_GPA_PAGES: {
-		struct hv_input_map_gpa_pages h;
-		const uint64_t *list = (const uint64_t *)(input + sizeof(h));
-
-		if (reps > HV_MAP_GPA_MAX_PAGES)
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-		if ((st = target(vp, sizeof(h) + 8ull * reps, &p)))
-			return st;
-		memcpy(&h, input, sizeof(h));
-		FOR_REPS(i, start, reps, done, child_map(p, h.target_gpa_base + i, list[i], h.map_flags));
-		return HV_STATUS_SUCCESS;
-	}
-	case HVCALL_UNMAP_GPA_PAGES: {
-		struct hv_input_unmap_gpa_pages h;
-
-		if ((st = target(vp, sizeof(h), &p)))
-			return st;
-		memcpy(&h, input, sizeof(h));
-		FOR_REPS(i, start, reps, done, child_unmap(p, h.target_gpa_base + i));
-		return HV_STATUS_SUCCESS;
-	}
-	case HVCALL_CREATE_VP: {
-		struct hv_input_create_vp c;
-
-		if ((st = target(vp, sizeof(c), &p)))
-			return st;
-		memcpy(&c, input, sizeof(c));
-		return c.flags ? HV_STATUS_INVALID_PARAMETER : child_create_vp(p, c.vp_index);
-	}
-	case HVCALL_DELETE_VP: {
-		struct hv_input_delete_vp d;
-
-		if ((st = target(vp, sizeof(d), &p)))
-			return st;
-		memcpy(&d, input, sizeof(d));
-		return child_delete_vp(p, d.vp_index);
-	}
-	case HVCALL_GET_VP_REGISTERS:
-	case HVCALL_SET_VP_REGISTERS: {
-		bool get = code == HVCALL_GET_VP_REGISTERS;
-		size_t elem = get ? 4 : sizeof(struct hv_register_assoc);
-		struct hv_input_vp_registers h;
-		struct vp *tvp;
-
-		if (reps > (get ? HV_GET_VP_REGISTERS_MAX : HV_SET_VP_REGISTERS_MAX))
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-		if ((st = target(vp, sizeof(h) + elem * reps, &p)))
-			return st;
-		memcpy(&h, input, sizeof(h));
-		if (h.vp_index >= PARTITION_MAX_VPS || !(tvp = p->vps[h.vp_index]))
-			return HV_STATUS_INVALID_VP_INDEX;
-		/* Its state is on another pCPU while it runs: it must wait
-		 * (suspended, or in an intercept) unless only the explicit
-		 * suspend register is set. */
-		if (!tvp->suspended && !tvp->intercept_suspended && !(code == HVCALL_SET_VP_REGISTERS && reps - start == 1 &&
-					  ((const struct hv_register_assoc *)(input + sizeof(h)))[start].name ==
-						  HV_REGISTER_EXPLICIT_SUSPEND))
-			return HV_STATUS_INVALID_VP_STATE;
-		if (get) {
-			union hv_register_value *values = (union hv_register_value *)output;
-			const uint32_t *names = (const uint32_t *)(input + sizeof(h));
-
-			for (i = start; i < reps; i++)
-				if ((st = get_register(tvp, names[i], &values[i])))
-					break;
-			*done = i;
-			if (i > start && write_output(vp, out, sizeof(*values) * reps))
-				return HV_STATUS_INVALID_PARAMETER;
-			return i == reps ? HV_STATUS_SUCCESS : st;
-		}
-		{
-			const struct hv_register_assoc *a = (const struct hv_register_assoc *)(input + sizeof(h));
-			bool resume = false;
-
-			/* Checked per element: a call that starts the VP
-			 * (ExplicitSuspend = 0) writes nothing after that. */
-			for (i = start; i < reps; i++) {
-				if (a[i].name != HV_REGISTER_EXPLICIT_SUSPEND && !tvp->suspended &&
-				    !tvp->intercept_suspended) {
-					st = HV_STATUS_INVALID_VP_STATE;
-					break;
-				}
-				if ((st = set_register(tvp, a[i].name, &a[i].value, &resume)))
-					break;
-			}
-			*done = i;
-			if (resume)
-				intercept_complete(tvp);
-			return i == reps ? HV_STATUS_SUCCESS : st;
-		}
-	}
-	}
-	return HV_STATUS_INVALID_HYPERCALL_CODE;
+	if (resume)
+		intercept_complete(t);
+	return st;
 }

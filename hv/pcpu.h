@@ -15,6 +15,7 @@
 
 #define PCPU_MAX 64
 #define PCPU_STACK_SIZE (16 * 1024)
+#define PCPU_HYPERCALL_BUF 4096 /* one page: the TLFS bound of a parameter block */
 
 struct vp;
 
@@ -35,6 +36,10 @@ struct pcpu {
 	volatile int preempt;    /* the slice ended: set by the timer interrupt */
 	uint64_t slice_end;      /* TSC at which the running child VP's slice ends */
 	uint64_t exit_seq;       /* child exits taken here; written by this pCPU only (hv/tlb.h) */
+	/* The private copies of a hypercall's input and output (hv/hypercall.c):
+	 * a call runs on its caller's pCPU from copy-in to copy-out. */
+	uint8_t hypercall_in[PCPU_HYPERCALL_BUF] __attribute__((aligned(8)));
+	uint8_t hypercall_out[PCPU_HYPERCALL_BUF] __attribute__((aligned(8)));
 	struct arch_pcpu arch;   /* descriptors and backend areas */
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hv/abi/tlfs_partition.h"
 #include "parent/hvcall.h"
 #include "parent/kernel.h"
 #include "parent/x86.h"
@@ -145,6 +146,17 @@ static void hypercall_checks(uint8_t *scratch)
 	check((uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)scratch + 4) == HV_STATUS_INVALID_ALIGNMENT,
 	      "misaligned output GPA: INVALID_ALIGNMENT");
 	check((uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)scratch + 4096 - 8) ==
-		      HV_STATUS_INVALID_PARAMETER,
-	      "output crossing a page: INVALID_PARAMETER");
+		      HV_STATUS_INVALID_ALIGNMENT,
+	      "output crossing a page: INVALID_ALIGNMENT");
+	check((uint16_t)hvcall(KEEL_HVCALL_GET_INFO | HV_HYPERCALL_FAST, 0, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT,
+	      "fast form of a memory-only call: INVALID_HYPERCALL_INPUT");
+	check((uint16_t)hvcall(KEEL_HVCALL_NULL | 1ull << 32, 0, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT,
+	      "rep count on a simple call: INVALID_HYPERCALL_INPUT");
+	check((uint16_t)hvcall(KEEL_HVCALL_NULL | 1ull << 17, 0, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT,
+	      "variable header size: INVALID_HYPERCALL_INPUT");
+	check(hvcall(HVCALL_DEPOSIT_MEMORY, (uint64_t)scratch, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT,
+	      "rep call with no elements: INVALID_HYPERCALL_INPUT, 0 reps");
+	check(hvcall(HVCALL_DEPOSIT_MEMORY | 2ull << 32 | 3ull << 48, (uint64_t)scratch, 0) ==
+		      HV_STATUS_INVALID_HYPERCALL_INPUT,
+	      "rep start past the count: INVALID_HYPERCALL_INPUT");
 }
