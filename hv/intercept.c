@@ -118,8 +118,8 @@ void intercept_post(struct vp *vp)
 void intercept_complete(struct vp *vp)
 {
 	/* Completed before the parent saw it: the message is stale.  (The VP
-	 * waits, so nothing posts for it meanwhile; msg_queued is stable.) */
-	if (vp->msg_queued)
+	 * waits, so nothing posts for it meanwhile; msg_link.queued is stable.) */
+	if (vp->msg_link.queued)
 		synic_cancel(vp);
 	vp->intercept_suspended = false;
 	run_resume_intercept(vp);

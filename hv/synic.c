@@ -50,22 +50,19 @@ static void deliver(struct vp *t)
 	struct synic *s = &t->synic;
 	struct hv_message *slot = sint0_slot(t);
 
-	while (slot && s->queue_head) {
+	while (slot && s->queue.head) {
 		volatile uint32_t *type = &slot->header.message_type;
-		struct vp *src = s->queue_head;
+		struct vp *src;
 
 		if (*type != HV_MESSAGE_TYPE_NONE) {
 			__atomic_fetch_or(&slot->header.message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST);
 			if (*type != HV_MESSAGE_TYPE_NONE)
 				return;
 		}
-		s->queue_head = src->msg_next;
-		if (!s->queue_head)
-			s->queue_tail = NULL;
-		src->msg_queued = false;
+		src = container_of(msg_queue_pop(&s->queue), struct vp, msg_link);
 		memcpy(slot->payload, src->msg.payload, src->msg.header.payload_size);
 		slot->header.payload_size = src->msg.header.payload_size;
-		slot->header.message_flags = s->queue_head ? HV_MESSAGE_FLAG_PENDING : 0;
+		slot->header.message_flags = s->queue.head ? HV_MESSAGE_FLAG_PENDING : 0;
 		slot->header.sender = src->msg.header.sender;
 		__atomic_store_n(type, src->msg.header.message_type, __ATOMIC_RELEASE);
 		notify(t);
@@ -78,39 +75,19 @@ void synic_post(struct vp *src)
 	struct synic *s = &t->synic;
 
 	spin_lock(&s->lock);
-	/* A VP is queued at most once: a sender still waiting in the queue
-	 * (its earlier message was completed before it was delivered) keeps
-	 * its place, and its entry now carries the new message in src->msg.
-	 * Appending it again would make the queue a cycle. */
-	if (!src->msg_queued) {
-		src->msg_next = NULL;
-		src->msg_queued = true;
-		if (s->queue_tail)
-			s->queue_tail->msg_next = src;
-		else
-			s->queue_head = src;
-		s->queue_tail = src;
-	}
+	/* A sender still waiting (its earlier message was completed before it
+	 * was delivered) keeps its place; its entry carries the new message. */
+	msg_queue_post(&s->queue, &src->msg_link);
 	deliver(t);
 	spin_unlock(&s->lock);
 }
 
 void synic_cancel(struct vp *src)
 {
-	struct vp *t = parent_partition.vps[0];
-	struct synic *s = &t->synic;
-	struct vp **link, *prev = NULL;
+	struct synic *s = &parent_partition.vps[0]->synic;
 
 	spin_lock(&s->lock);
-	for (link = &s->queue_head; *link; prev = *link, link = &(*link)->msg_next) {
-		if (*link != src)
-			continue;
-		*link = src->msg_next;
-		if (s->queue_tail == src)
-			s->queue_tail = prev;
-		src->msg_queued = false;
-		break;
-	}
+	msg_queue_remove(&s->queue, &src->msg_link);
 	spin_unlock(&s->lock);
 }
 

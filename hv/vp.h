@@ -11,6 +11,7 @@
 
 #include "arch/x86/xstate.h"
 #include "hv/abi/tlfs_synic.h"
+#include "hv/msg_queue.h"
 #include "hv/sched.h"
 #include "hv/spinlock.h"
 #include "hv/vm_exit.h"
@@ -60,7 +61,7 @@ struct synic {
 	struct spinlock lock;        /* protects all of it */
 	uint64_t scontrol, siefp, simp;
 	uint64_t sint[HV_SYNIC_SINT_COUNT];
-	struct vp *queue_head, *queue_tail; /* senders, linked by msg_next */
+	struct msg_queue queue;      /* senders waiting for the SINT0 slot (their msg_link) */
 };
 
 /* A child VP's synthetic timer 0 (direct mode only; docs/guests.md). */
@@ -106,8 +107,7 @@ struct vp {
 	 * (VP_INTERCEPT) until the parent clears HvRegisterInterceptSuspend. */
 	bool intercept_built;        /* (r) msg holds a message not yet posted */
 	volatile bool intercept_suspended; /* set by its pCPU when posting, cleared by the parent */
-	bool msg_queued;             /* (s) on the parent's SynIC queue */
-	struct vp *msg_next;         /* (s) */
+	struct msg_link msg_link;    /* (s) its place on the parent's SynIC queue */
 	struct hv_message msg;       /* (r) written before posting; read by deliver() under (s) */
 	struct synic synic;          /* its own registers: (r); the queue in it: (s) */
 	struct stimer stimer;        /* (r) */
