@@ -3,7 +3,7 @@
 # ESP as \keel\guests\NAME.elf and named as modules in boot/keel.cfg.
 
 GUESTS_OUT     := $(BUILD)/guests
-GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop
+GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop churn
 GUESTS_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -Wall -Wextra -Werror -I.
@@ -34,6 +34,7 @@ SPIN64_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o spin64.o)
 NEIGHBOUR_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o neighbour.o)
 TPRHALT_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o tprhalt.o)
 DBLOOP_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o dbloop.o)
+CHURN_OBJS   := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o churn.o)
 
 $(GUESTS_OUT)/guest64.elf: $(GUEST64_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(GUEST64_OBJS)
@@ -55,6 +56,9 @@ $(GUESTS_OUT)/tprhalt.elf: $(TPRHALT_OBJS) tests/guests/guest.ld
 
 $(GUESTS_OUT)/dbloop.elf: $(DBLOOP_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(DBLOOP_OBJS)
+
+$(GUESTS_OUT)/churn.elf: $(CHURN_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(CHURN_OBJS)
 
 $(ESP)/keel/guests/%.elf: $(GUESTS_OUT)/%.elf
 	@mkdir -p $(@D)

@@ -51,14 +51,14 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.hv_memory, 64ull << 20);
 	assert_int_equal(cfg.log_level, BOOT_LOG_INFO);
 	assert_string_equal(cfg.vendor, "Microsoft Hv");
-	assert_int_equal(cfg.module_count, 8);
+	assert_int_equal(cfg.module_count, 9);
 	assert_string_equal(cfg.modules[0].name, "startup");
 	assert_string_equal(cfg.modules[0].path, "\\keel\\startup.txt");
 	assert_string_equal(cfg.startup, "startup");
 	/* The test guests (tests/guests). */
 	static const char *const guests[] = { "guest64", "guest32", "hostile", "spin64", "neighbour", "tprhalt",
-					      "dbloop" };
-	for (int i = 0; i < 7; i++) {
+					      "dbloop", "churn" };
+	for (int i = 0; i < 8; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "\\keel\\guests\\%s.elf", guests[i]);
 		assert_string_equal(cfg.modules[1 + i].name, guests[i]);
