@@ -8,3 +8,20 @@ newlib: $(NEWLIB_STAMP)
 
 $(NEWLIB_STAMP): tools/build-newlib
 	tools/build-newlib $(NEWLIB_PREFIX)
+
+# Debian's kernel and an initramfs with busybox for Linux children, made by
+# tools/guest-linux from the Debian packages (downloaded once into
+# build/debs); on the ESP as modules `linux` and `initrd` (boot/keel.cfg).
+LINUX_OUT := $(BUILD)/linux
+LINUX_STAMP := $(LINUX_OUT)/version
+
+$(LINUX_STAMP): tools/guest-linux tools/guest-linux.d/inittab tools/guest-linux.d/rcS
+	tools/guest-linux $(LINUX_OUT)
+
+$(LINUX_OUT)/vmlinuz $(LINUX_OUT)/initrd.gz: $(LINUX_STAMP)
+
+$(ESP)/keel/linux/%: $(LINUX_OUT)/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+ESP_FILES += $(ESP)/keel/linux/vmlinuz $(ESP)/keel/linux/initrd.gz

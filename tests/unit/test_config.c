@@ -51,7 +51,7 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.hv_memory, 64ull << 20);
 	assert_int_equal(cfg.log_level, BOOT_LOG_INFO);
 	assert_string_equal(cfg.vendor, "Microsoft Hv");
-	assert_int_equal(cfg.module_count, 9);
+	assert_int_equal(cfg.module_count, 11);
 	assert_string_equal(cfg.modules[0].name, "startup");
 	assert_string_equal(cfg.modules[0].path, "\\keel\\startup.txt");
 	assert_string_equal(cfg.startup, "startup");
@@ -64,6 +64,11 @@ static void test_default_file(void **state)
 		assert_string_equal(cfg.modules[1 + i].name, guests[i]);
 		assert_string_equal(cfg.modules[1 + i].path, path);
 	}
+	/* Linux for children (tools/guest-linux). */
+	assert_string_equal(cfg.modules[9].name, "linux");
+	assert_string_equal(cfg.modules[9].path, "\\keel\\linux\\vmlinuz");
+	assert_string_equal(cfg.modules[10].name, "initrd");
+	assert_string_equal(cfg.modules[10].path, "\\keel\\linux\\initrd.gz");
 }
 
 static void test_defaults(void **state)
