@@ -15,7 +15,10 @@
 #include "hv/pcpu.h"
 #include "hv/vcpu_ops.h"
 
+#define CPUID1_ECX_MONITOR    (1u << 3)
 #define CPUID1_ECX_VMX        (1u << 5)
+#define CPUID1_ECX_X2APIC     (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_XSAVE      (1u << 26)
 #define CPUID1_ECX_OSXSAVE    (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
@@ -39,7 +42,7 @@ void cpuid_policy_init(void)
 	l[2].ebx = 0u << 16 | 1u;
 	l[3].eax = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX | HV_ACCESS_PARTITION_REFERENCE_COUNTER |
 		   HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS | HV_ACCESS_FREQUENCY_MSRS;
-	l[3].edx = HV_FEATURE_GUEST_CRASH_MSRS;
+	l[3].edx = HV_FEATURE_GUEST_CRASH_MSRS | HV_FEATURE_FREQUENCY_MSRS;
 	l[5].eax = 1;                 /* maximum virtual processors */
 	l[5].ebx = pcpu_count;        /* maximum logical processors */
 	l[6].eax = HV_HW_MSR_BITMAPS | HV_HW_SLAT;
@@ -87,8 +90,14 @@ bool cpuid_exit(struct vp *vp)
 		r = i < HV_LEAVES ? hv_leaves[i] : (struct cpuid_regs){ 0, 0, 0, 0 };
 	} else {
 		r = cpuid(leaf, (uint32_t)vp->gpr[GPR_RCX]);
-		if (leaf == 1)
+		if (leaf == 1) {
 			r.ecx = leaf1_ecx(vp, r.ecx);
+			if (!vp->partition->is_parent) {
+				/* Its own APIC (hv/interrupt.h): x2APIC, no TSC deadline, no MONITOR. */
+				r.ecx = (r.ecx | CPUID1_ECX_X2APIC) & ~(CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_MONITOR);
+				r.ebx = (r.ebx & 0x00ffffffu) | vp->index << 24;
+			}
+		}
 		else if (leaf == 0xd)
 			r = xsave_leaf(vp, (uint32_t)vp->gpr[GPR_RCX], r);
 		else if (leaf == 0x80000001)

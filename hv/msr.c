@@ -9,6 +9,7 @@
 #include "hv/abi/tlfs.h"
 #include "hv/exit.h"
 #include "hv/hv.h"
+#include "hv/interrupt.h"
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/stimer.h"
@@ -145,7 +146,7 @@ void msr_policy_parent(struct vp *vp)
 
 /* IA32_APIC_BASE: the parent drives its local APIC, but may not move it
  * (over hypervisor memory, say) or switch it off: a write must leave the
- * value as it is.  Children have no APIC yet. */
+ * value as it is.  Children's virtual APICs: hv/interrupt.c. */
 static int apic_base_msr(struct vp *vp, bool write, uint64_t *value)
 {
 	if (!vp->partition->is_parent)
@@ -171,6 +172,8 @@ bool msr_exit(struct vp *vp, bool write)
 		rc = stimer_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = own_msr(vp, msr, write, &value);
+	if (rc == VCPU_MSR_UNKNOWN && !vp->partition->is_parent)
+		rc = vp_irq_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN && msr == MSR_APIC_BASE)
 		rc = apic_base_msr(vp, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)

@@ -35,6 +35,7 @@ struct pcpu {
 	struct sched_queue queue;
 	volatile int preempt;    /* the slice ended: set by the timer interrupt */
 	uint64_t slice_end;      /* TSC at which the running child VP's slice ends */
+	uint64_t sched_until;    /* the scheduler's end of that slice (slice_end may be a timer's) */
 	uint64_t exit_seq;       /* child exits taken here; written by this pCPU only (hv/tlb.h) */
 	/* The private copies of a hypercall's input and output (hv/hypercall.c):
 	 * a call runs on its caller's pCPU from copy-in to copy-out. */

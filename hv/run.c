@@ -6,6 +6,7 @@
 #include "hv/abi/tlfs.h"
 #include "hv/hv.h"
 #include "hv/intercept.h"
+#include "hv/interrupt.h"
 #include "hv/log.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
@@ -71,13 +72,13 @@ bool run_halt(struct vp *vp)
 	struct pcpu *p = this_pcpu();
 
 	vp->rip = vp->exit.next_rip ? vp->exit.next_rip : vp->rip + 1;
-	stimer_check(vp, rdtsc());
+	vp_irq_update(vp);
 	if (vp->pending_vector && (vcpu_get_reg(vp, VP_REG_RFLAGS) & RFLAGS_IF) &&
 	    (vp->pending_vector >> 4) > vcpu_get_reg(vp, VP_REG_TPR))
 		return true; /* an interrupt ends the HLT at once */
 	spin_lock(&p->lock);
 	vp->run_state = VP_HALTED;
-	sched_halt(&p->queue, &vp->sched, stimer_deadline(vp));
+	sched_halt(&p->queue, &vp->sched, vp_irq_deadline(vp));
 	spin_unlock(&p->lock);
 	return false;
 }
@@ -89,6 +90,16 @@ static uint64_t ticks_until(uint64_t deadline)
 	uint64_t now = rdtsc();
 
 	return deadline > now ? deadline - now : 1;
+}
+
+void run_timer_changed(struct vp *vp)
+{
+	struct pcpu *p = this_pcpu();
+	uint64_t deadline = vp_irq_deadline(vp);
+	uint64_t until = p->sched_until < deadline ? p->sched_until : deadline;
+
+	p->slice_end = until;
+	apic_timer_arm(ticks_until(until));
 }
 
 bool run_slice_over(struct vp *vp)
@@ -254,13 +265,9 @@ void run_loop(void)
 			continue;
 		}
 		p->preempt = 0;
-		stimer_check(vp, rdtsc());
-		{
-			uint64_t until = d.run_until < stimer_deadline(vp) ? d.run_until : stimer_deadline(vp);
-
-			p->slice_end = until;
-			apic_timer_arm(ticks_until(until));
-		}
+		vp_irq_update(vp);
+		p->sched_until = d.run_until;
+		run_timer_changed(vp);
 		start = rdtsc();
 		__atomic_store_n(&p->owner, vp, __ATOMIC_RELEASE);
 		p->current = vp;

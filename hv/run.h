@@ -28,6 +28,9 @@ int run_stop(struct vp *vp);
  * timer expiry) is over, by the clock rather than by the timer interrupt,
  * which some CPUs do not turn into an exit while the guest has IF clear. */
 bool run_slice_over(struct vp *vp);
+/* The running child VP's timers changed (on its pCPU): its slice now ends
+ * at the scheduler's end or its next timer expiry, whichever is first. */
+void run_timer_changed(struct vp *vp);
 /* In a child's exit: it waits for the parent to complete an intercept. */
 void run_wait_intercept(struct vp *vp);
 /* The parent completed it: queue the VP again (if it was not stopped). */

@@ -14,6 +14,8 @@
 static uint64_t tsc_rate;      /* (i) TSC ticks per second */
 static uint64_t tsc_base;      /* (i) TSC at reference time 0 */
 static uint64_t ref_per_tsc32; /* (i) reference units per TSC tick, << 32 */
+static uint64_t ns_per_tsc32;  /* (i) nanoseconds per TSC tick, << 32 */
+static uint64_t tsc_per_ns24;  /* (i) TSC ticks per nanosecond, << 24 */
 static uint64_t tsc_per_ref24; /* (i) TSC ticks per reference unit, << 24 */
 
 void stimer_calibrate(void)
@@ -36,6 +38,8 @@ void stimer_calibrate(void)
 	tsc_base = t1;
 	ref_per_tsc32 = ((uint64_t)REF_HZ << 32) / tsc_rate;
 	tsc_per_ref24 = (tsc_rate << 24) / REF_HZ;
+	ns_per_tsc32 = (1000000000ull << 32) / tsc_rate;
+	tsc_per_ns24 = (tsc_rate << 24) / 1000000000ull;
 	log_info("TSC: %lu kHz", tsc_rate / 1000);
 }
 
@@ -54,11 +58,23 @@ static uint64_t tsc_of_ref(uint64_t ref)
 	return tsc_base + (uint64_t)(((unsigned __int128)ref * tsc_per_ref24) >> 24);
 }
 
-/* (Re)arm from the current config and count. */
-static void arm(struct stimer *t)
+uint64_t ns_of_tsc(uint64_t tsc)
 {
+	return (uint64_t)(((unsigned __int128)(tsc - tsc_base) * ns_per_tsc32) >> 32);
+}
+
+uint64_t tsc_of_ns(uint64_t ns)
+{
+	return tsc_base + (uint64_t)(((unsigned __int128)ns * tsc_per_ns24) >> 24);
+}
+
+/* (Re)arm from the current config and count. */
+static void arm(struct vp *vp)
+{
+	struct stimer *t = &vp->stimer;
 	uint64_t now = ref_of_tsc(rdtsc());
 
+	vp->irq_recheck = true; /* its deadline moves (hv/interrupt.h) */
 	t->expiry_tsc = 0;
 	if (!(t->config & HV_STIMER_ENABLE) || !t->count)
 		return;
@@ -82,6 +98,11 @@ int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 			return VCPU_MSR_FAULT;
 		*value = tsc_rate;
 		return 0;
+	case HV_X64_MSR_APIC_FREQUENCY:
+		if (write)
+			return VCPU_MSR_FAULT;
+		*value = VLAPIC_TIMER_HZ;
+		return 0;
 	case HV_X64_MSR_STIMER0_CONFIG:
 		if (!write) {
 			*value = t->config;
@@ -94,7 +115,7 @@ int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 		      ((*value & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT) < 32)))
 			return VCPU_MSR_FAULT;
 		t->config = *value;
-		arm(t);
+		arm(vp);
 		return 0;
 	case HV_X64_MSR_STIMER0_COUNT:
 		if (!write) {
@@ -107,30 +128,32 @@ int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 		else if ((t->config & HV_STIMER_AUTO_ENABLE) && (t->config & HV_STIMER_DIRECT_MODE) &&
 			 ((t->config & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT) >= 32)
 			t->config |= HV_STIMER_ENABLE;
-		arm(t);
+		arm(vp);
 		return 0;
 	default:
 		return VCPU_MSR_UNKNOWN;
 	}
 }
 
-void stimer_check(struct vp *vp, uint64_t now)
+uint8_t stimer_check(struct vp *vp, uint64_t now)
 {
 	struct stimer *t = &vp->stimer;
+	uint8_t vector;
 	uint64_t period;
 
 	if (!t->expiry_tsc || now < t->expiry_tsc)
-		return;
-	vp->pending_vector = (uint8_t)((t->config & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT);
+		return 0;
+	vector = (uint8_t)((t->config & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT);
 	if (!(t->config & HV_STIMER_PERIODIC)) {
 		t->config &= ~HV_STIMER_ENABLE;
 		t->expiry_tsc = 0;
-		return;
+		return vector;
 	}
 	period = tsc_of_ref(t->count) - tsc_base;
 	t->expiry_tsc += period ? period : 1;
 	if (t->expiry_tsc <= now) /* missed periods merge into this one */
 		t->expiry_tsc = now + (period ? period : 1);
+	return vector;
 }
 
 uint64_t stimer_deadline(const struct vp *vp)

@@ -3,8 +3,7 @@
  * "Timers"; docs/guests.md).  Reference time counts 100 ns units from the
  * hypervisor's start, derived from the TSC, whose rate is measured once
  * against the PIT at boot.  Only timer 0 in direct mode is provided: an
- * expiry makes its vector pending in the VP (vp->pending_vector), and the
- * backend injects it when the guest can take it.
+ * expiry raises its vector in the VP's local APIC (hv/interrupt.c).
  */
 #ifndef KEEL_HV_STIMER_H
 #define KEEL_HV_STIMER_H
@@ -19,8 +18,11 @@ void stimer_calibrate(void);
 uint64_t tsc_hz(void);
 /* TLFS timer MSRs: 0, VCPU_MSR_FAULT or VCPU_MSR_UNKNOWN. */
 int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value);
-/* Make the timer's vector pending if it expired by TSC `now`. */
-void stimer_check(struct vp *vp, uint64_t now);
+/* The timer's vector if it expired by TSC `now` (re-armed if periodic), else 0. */
+uint8_t stimer_check(struct vp *vp, uint64_t now);
+/* Nanoseconds since the hypervisor's start (the virtual APIC's clock) and back. */
+uint64_t ns_of_tsc(uint64_t tsc);
+uint64_t tsc_of_ns(uint64_t ns);
 /* TSC of the next expiry, or SCHED_NO_DEADLINE. */
 uint64_t stimer_deadline(const struct vp *vp);
 

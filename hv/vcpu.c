@@ -4,6 +4,7 @@
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/vmx/vmx.h"
 #include "hv/hv.h"
+#include "hv/interrupt.h"
 #include "hv/log.h"
 #include "hv/synic.h"
 
@@ -34,6 +35,7 @@ struct vp *vp_create(struct partition *p, uint32_t index, const struct vp_start 
 	}
 	xstate_init(&vp->xstate, phys_to_virt(area));
 	synic_init(&vp->synic);
+	vp_irq_reset(vp);
 	return vp;
 }
 

@@ -235,6 +235,15 @@ int vlapic_pending(const struct vlapic *v)
 	return vector;
 }
 
+int vlapic_requested(const struct vlapic *v)
+{
+	int vector = vec_highest(v->irr);
+
+	if (vector < 0 || ((uint32_t)vector & 0xf0) <= vec_class(v->isr))
+		return -1;
+	return vector;
+}
+
 bool vlapic_ack(struct vlapic *v, uint8_t vector)
 {
 	if (!vec_test(v->irr, vector))

@@ -298,6 +298,18 @@ bool vlapic_lint(struct vlapic *v, unsigned pin);
  * (vector >> 4) is above the PPR's class, else -1 (SDM 11.8.3). */
 int vlapic_pending(const struct vlapic *v);
 
+/* As vlapic_pending() but leaving the task priority out (only what is in
+ * service holds a request back): for a VP whose TPR the CPU applies
+ * itself (SVM's V_TPR, VT-x CR8 exiting), so that lowering it needs no
+ * exit to release the interrupt. */
+int vlapic_requested(const struct vlapic *v);
+
+/* No interrupt requested at all: the cheap test before vlapic_pending(). */
+static inline bool vlapic_irr_empty(const struct vlapic *v)
+{
+	return (v->irr[0] | v->irr[1] | v->irr[2] | v->irr[3] | v->irr[4] | v->irr[5] | v->irr[6] | v->irr[7]) == 0;
+}
+
 /* The guest took `vector` (from vlapic_pending): IRR -> ISR, which raises
  * the PPR.  Returns false, changing nothing, if it was not in the IRR. */
 bool vlapic_ack(struct vlapic *v, uint8_t vector);

@@ -13,6 +13,7 @@
 #include "hv/abi/tlfs_synic.h"
 #include "hv/msg_queue.h"
 #include "hv/sched.h"
+#include "hv/vlapic.h"
 #include "hv/spinlock.h"
 #include "hv/vm_exit.h"
 
@@ -111,7 +112,10 @@ struct vp {
 	struct hv_message msg;       /* (r) written before posting; read by deliver() under (s) */
 	struct synic synic;          /* its own registers: (r); the queue in it: (s) */
 	struct stimer stimer;        /* (r) */
-	uint8_t pending_vector;      /* (r) external interrupt to inject; 0 = none */
+	struct vlapic lapic;         /* (r) its local APIC (hv/interrupt.h) */
+	uint8_t pending_vector;      /* (r) the APIC's vector offered for injection; 0 = none */
+	bool irq_recheck;            /* (r) something changed: vp_irq_update looks again */
+	uint64_t irq_deadline;       /* (r) TSC of its next timer expiry, as of the last look */
 	uint64_t tlb_gen_seen;       /* (r) its partition's tlb_gen at its last flush (hv/tlb.h) */
 	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load
 	 * before the VP runs until xstate_save after it left (hv/run.c), in

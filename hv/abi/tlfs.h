@@ -28,6 +28,7 @@
 #define HV_ACCESS_VP_INDEX          (1u << 6)
 #define HV_ACCESS_FREQUENCY_MSRS    (1u << 11)
 /* 0x40000003 EDX: features (TLFS §2.4.4). */
+#define HV_FEATURE_FREQUENCY_MSRS   (1u << 8)  /* EDX: TSC and APIC frequency MSRs */
 #define HV_FEATURE_GUEST_CRASH_MSRS (1u << 10)
 /* 0x40000006 EAX. */
 #define HV_HW_MSR_BITMAPS           (1u << 1)

@@ -13,6 +13,12 @@ _start:
 	 * at the call, as the i386 SysV ABI (as GCC uses it) wants. */
 	cld
 	xor	%ebp, %ebp
+	/* Software-enable the local APIC (SVR, MSR 0x80f: bit 8, spurious
+	 * vector 0xff) so that it accepts interrupts. */
+	mov	$0x80f, %ecx
+	mov	$0x1ff, %eax
+	xor	%edx, %edx
+	wrmsr
 	sub	$8, %esp
 	push	%esi
 	push	%edi
@@ -65,6 +71,17 @@ exception_common:
 	.globl timer_isr
 timer_isr:
 	incl	timer_ticks
+	/* End of interrupt: the x2APIC EOI register (docs/guests.md). */
+	push	%eax
+	push	%ecx
+	push	%edx
+	mov	$0x80b, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	pop	%edx
+	pop	%ecx
+	pop	%eax
 	iret
 
 	.section .rodata

@@ -15,6 +15,12 @@ _start:
 	 * guest_main's entry, as the SysV ABI wants. */
 	cld
 	xor	%ebp, %ebp
+	/* Software-enable the local APIC (SVR, MSR 0x80f: bit 8, spurious
+	 * vector 0xff) so that it accepts interrupts. */
+	mov	$0x80f, %ecx
+	mov	$0x1ff, %eax
+	xor	%edx, %edx
+	wrmsr
 	call	guest_main
 1:	cli
 	hlt
@@ -75,6 +81,17 @@ exception_common:
 	.globl timer_isr
 timer_isr:
 	incl	timer_ticks(%rip)
+	/* End of interrupt: the x2APIC EOI register (docs/guests.md). */
+	push	%rax
+	push	%rcx
+	push	%rdx
+	mov	$0x80b, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
 	iretq
 
 /*

@@ -418,6 +418,24 @@ static void test_ppr_from_tpr_and_isr(void **state)
 	assert_int_equal(mmio_rd(&v, VLAPIC_PPR, 0), 0x00);
 }
 
+static void test_requested_ignores_tpr_not_isr(void **state)
+{
+	struct vlapic v;
+
+	setup_xapic(&v, 0);
+	assert_int_equal(vlapic_requested(&v), -1);
+	mmio_wr(&v, VLAPIC_TPR, 0xf0, 0);
+	assert_true(vlapic_accept(&v, VLAPIC_DM_FIXED, 0x41, false));
+	assert_int_equal(vlapic_pending(&v), -1);       /* the TPR holds it */
+	assert_int_equal(vlapic_requested(&v), 0x41);   /* ... the CPU applies it */
+	mmio_wr(&v, VLAPIC_TPR, 0x00, 0);
+	assert_true(vlapic_ack(&v, 0x41));
+	assert_true(vlapic_accept(&v, VLAPIC_DM_FIXED, 0x4f, false));
+	assert_int_equal(vlapic_requested(&v), -1);     /* same class in service */
+	assert_true(vlapic_accept(&v, VLAPIC_DM_FIXED, 0x50, false));
+	assert_int_equal(vlapic_requested(&v), 0x50);
+}
+
 static void test_nested_priorities_and_eoi_order(void **state)
 {
 	struct vlapic v;
@@ -1250,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_timer_zero_stops),
 		cmocka_unit_test(test_timer_tsc_deadline_mode_is_one_shot),
 		cmocka_unit_test(test_timer_x2apic_and_illegal_vector),
+		cmocka_unit_test(test_requested_ignores_tpr_not_isr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

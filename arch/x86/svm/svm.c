@@ -12,6 +12,7 @@
 #include "arch/x86/insn_len.h"
 #include "hv/abi/keel_hypercall.h"
 #include "hv/exit.h"
+#include "hv/interrupt.h"
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/partition.h"
@@ -343,16 +344,18 @@ static void svm_deliver_interrupt(struct svm_vp *s)
 	if (!(v->eventinj & SVM_EVENT_VALID) && (v->rflags & RFLAGS_IF) && !(v->interrupt_shadow & 1) &&
 	    (vector >> 4) > (v->vintr & SVM_V_TPR_MASK)) {
 		v->eventinj = vector | SVM_EVENT_VALID; /* type 0: external interrupt */
+		vp_irq_injected(&s->vp, vector);
 		s->vp.pending_vector = 0;
 		return;
 	}
 	v->vintr = (v->vintr & (SVM_V_INTR_MASKING | SVM_V_TPR_MASK)) | SVM_V_IRQ |
 		   ((uint64_t)(vector >> 4) << SVM_V_INTR_PRIO_SHIFT) | ((uint64_t)vector << SVM_V_INTR_VECTOR_SHIFT);
 	s->virq_armed = true;
+	s->virq_vector = vector;
 }
 
-/* At an exit: a virtual interrupt the guest took is no longer pending;
- * one it did not take is withdrawn (svm_deliver_interrupt decides anew). */
+/* At an exit: a virtual interrupt the guest took is reported to its APIC;
+ * one it did not take is withdrawn (offered anew after the exit). */
 static inline void svm_collect_interrupt(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
@@ -360,10 +363,12 @@ static inline void svm_collect_interrupt(struct svm_vp *s)
 	if (!s->virq_armed)
 		return;
 	s->virq_armed = false;
-	if (v->vintr & SVM_V_IRQ)
+	if (v->vintr & SVM_V_IRQ) {
 		v->vintr &= ~SVM_V_IRQ;
-	else
-		s->vp.pending_vector = 0;
+		s->vp.irq_recheck = true; /* withdrawn: offered again */
+	} else
+		vp_irq_injected(&s->vp, s->virq_vector);
+	s->vp.pending_vector = 0;
 }
 
 /* Translate the exit (CPUID inline: the hot one) and run the policy. */
@@ -399,8 +404,11 @@ int svm_exit_child(struct svm_vp *s)
 	go_on = svm_handle(s, v);
 	if (s->vp.rip != exit_rip)
 		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
-	if (go_on && s->vp.pending_vector)
-		svm_deliver_interrupt(s);
+	if (go_on) {
+		vp_irq_update(&s->vp);
+		if (s->vp.pending_vector)
+			svm_deliver_interrupt(s);
+	}
 	if (go_on && tlb_exit_check(&s->vp)) /* its second-level tables changed: hv/tlb.h */
 		v->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
 	/* A slice that ended while the guest ran with IF clear (Bochs takes no

@@ -15,7 +15,8 @@ struct svm_vp {
 	uint64_t msrpm_pa;
 	uint64_t iopm_pa;
 	struct insn_fetch_cache fetch; /* emptied by svm_flush_slat */
-	bool virq_armed;        /* vp.pending_vector sits in the VMCB's V_IRQ */
+	bool virq_armed;        /* virq_vector sits in the VMCB's V_IRQ */
+	uint8_t virq_vector;
 };
 _Static_assert(__builtin_offsetof(struct svm_vp, vmcb_pa) == 0, "svm_run.S layout");
 _Static_assert(__builtin_offsetof(struct svm_vp, host_state_pa) == 8, "svm_run.S layout");

@@ -10,6 +10,7 @@
 #include "arch/x86/cpu.h"
 #include "hv/abi/keel_hypercall.h"
 #include "hv/exit.h"
+#include "hv/interrupt.h"
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/partition.h"
@@ -652,6 +653,7 @@ static void vmx_deliver_interrupt(struct vmx_vp *s)
 	if (!(vmread(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)) {
 		vmwrite(VMCS_ENTRY_INTR_INFO, s->vp.pending_vector | VMX_INTR_VALID); /* type 0: external */
+		vp_irq_injected(&s->vp, s->vp.pending_vector);
 		s->vp.pending_vector = 0;
 		proc &= ~VMX_PROC_INTR_WINDOW;
 	} else {
@@ -695,6 +697,7 @@ int vmx_exit(struct vmx_vp *s)
 		/* Past the instruction, STI / MOV SS blocking no longer applies. */
 		if (s->vp.rip != exit_rip)
 			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
+		vp_irq_update(&s->vp);
 		vmx_deliver_interrupt(s);
 		/* The preemption timer starts afresh at every entry and some
 		 * CPUs (Bochs) take no external-interrupt exit while the guest
