@@ -12,6 +12,7 @@
 #include "hv/abi/tlfs_partition.h"
 #include "hv/child.h"
 #include "hv/intercept.h"
+#include "hv/interrupt.h"
 #include "hv/partition.h"
 #include "hv/run.h"
 #include "hv/vcpu_ops.h"
@@ -336,3 +337,51 @@ uint16_t hc_set_vp_registers(struct hypercall *hc)
 		intercept_complete(t);
 	return st;
 }
+
+/*
+ * Fixed and lowest-priority interrupts, edge-triggered, for the parent's
+ * emulated devices (its IOAPIC).  Physical destination: the VP whose APIC
+ * ID is `destination` (the VP index), or every VP for 0xffffffff (0xff in
+ * xAPIC terms is left to the caller); logical: every VP whose APIC
+ * matches, the first of them for lowest priority.  Level-triggered
+ * interrupts (which need the EOI reported back) and the other types are
+ * refused with HV_STATUS_INVALID_PARAMETER; so is a VTL other than 0 and a
+ * vector below 16.  No VP matching is not an error (as on a bus).
+ */
+uint16_t hc_assert_virtual_interrupt(struct hypercall *hc)
+{
+	struct hv_input_assert_virtual_interrupt in;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+	bool logical, lowest;
+
+	if (st)
+		return st;
+	memcpy(&in, hc->in, sizeof(in));
+	if (in.reserved0 || in.reserved1 || in.target_vtl || in.vector < 16 || in.vector > 255 ||
+	    (in.control.flags & ~(HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED | HV_INTERRUPT_CONTROL_LOGICAL_DEST)) ||
+	    (in.control.flags & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED) ||
+	    (in.control.interrupt_type != HV_X64_INTERRUPT_TYPE_FIXED &&
+	     in.control.interrupt_type != HV_X64_INTERRUPT_TYPE_LOWEST_PRIORITY))
+		return HV_STATUS_INVALID_PARAMETER;
+	logical = in.control.flags & HV_INTERRUPT_CONTROL_LOGICAL_DEST;
+	lowest = in.control.interrupt_type == HV_X64_INTERRUPT_TYPE_LOWEST_PRIORITY;
+	/* The parent's calls run one at a time on its one VP: no VP of p is
+	 * created or deleted meanwhile.  A matching VP's APIC ID and (x2APIC)
+	 * logical ID follow from its index and never change. */
+	for (unsigned i = 0; i < PARTITION_MAX_VPS; i++) {
+		struct vp *t = p->vps[i];
+
+		if (!t)
+			continue;
+		if (logical ? !vlapic_match(&t->lapic, (uint32_t)in.destination, true, true)
+			    : !(in.destination == 0xffffffffu || in.destination == t->index))
+			continue;
+		vp_irq_post(t, (uint8_t)in.vector);
+		run_kick(t);
+		if (lowest)
+			break;
+	}
+	return HV_STATUS_SUCCESS;
+}
+

@@ -57,6 +57,8 @@ const struct hypercall_row hypercall_table[] = {
 	  .in_elem = 4, .out_elem = REG_VALUE, .fn = hc_get_vp_registers, .name = "GetVpRegisters" },
 	{ HVCALL_SET_VP_REGISTERS, PARENT_REP, HV_SET_VP_REGISTERS_MAX, .in_size = sizeof(struct hv_input_vp_registers),
 	  .in_elem = sizeof(struct hv_register_assoc), .fn = hc_set_vp_registers, .name = "SetVpRegisters" },
+	{ HVCALL_ASSERT_VIRTUAL_INTERRUPT, PARENT_SLOW, .in_size = sizeof(struct hv_input_assert_virtual_interrupt),
+	  .fn = hc_assert_virtual_interrupt, .name = "AssertVirtualInterrupt" },
 	{ KEEL_HVCALL_NULL, HC_FAST | HC_SLOW, .fn = hc_null, .name = "KeelNull" },
 	{ KEEL_HVCALL_GET_INFO, PARENT_SLOW, .out_size = sizeof(struct keel_hv_info), .fn = hc_get_info,
 	  .name = "KeelGetInfo" },

@@ -154,6 +154,7 @@ hypercall_fn hc_withdraw_memory;
 hypercall_fn hc_map_gpa_pages;
 hypercall_fn hc_unmap_gpa_pages;
 hypercall_fn hc_create_vp;
+hypercall_fn hc_assert_virtual_interrupt;
 hypercall_fn hc_delete_vp;
 hypercall_fn hc_get_vp_registers;
 hypercall_fn hc_set_vp_registers;

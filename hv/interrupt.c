@@ -1,6 +1,8 @@
 /* A child VP's interrupts; contract in interrupt.h. */
 #include "hv/interrupt.h"
 
+#include <string.h>
+
 #include "arch/x86/cpu.h"
 #include "hv/partition.h"
 #include "hv/run.h"
@@ -17,6 +19,8 @@ void vp_irq_reset(struct vp *vp)
 	vp->irq_recheck = true;
 	vlapic_set_base(&vp->lapic, vlapic_get_base(&vp->lapic) | VLAPIC_BASE_X2APIC);
 	vp->pending_vector = 0;
+	memset(vp->posted, 0, sizeof(vp->posted));
+	vp->posted_any = false;
 }
 
 void vp_irq_raise(struct vp *vp, uint8_t vector)
@@ -76,10 +80,36 @@ int vp_irq_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 	return 0;
 }
 
+void vp_irq_post(struct vp *vp, uint8_t vector)
+{
+	__atomic_fetch_or(&vp->posted[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->posted_any, true, __ATOMIC_SEQ_CST);
+}
+
+/* Take what other CPUs posted (the flag first: a post after it sets it
+ * again and is taken at the next look). */
+static void take_posted(struct vp *vp)
+{
+	__atomic_store_n(&vp->posted_any, false, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t bits = __atomic_exchange_n(&vp->posted[i], 0, __ATOMIC_ACQUIRE);
+
+		while (bits) {
+			unsigned b = (unsigned)__builtin_ctz(bits);
+
+			bits &= bits - 1;
+			vlapic_accept(&vp->lapic, VLAPIC_DM_FIXED, (uint8_t)(i * 32 + b), false);
+		}
+	}
+}
+
 void vp_irq_refresh(struct vp *vp)
 {
 	uint64_t now = rdtsc();
 	int requested;
+
+	if (__atomic_load_n(&vp->posted_any, __ATOMIC_ACQUIRE))
+		take_posted(vp);
 
 	if (vp->stimer.expiry_tsc && now >= vp->stimer.expiry_tsc)
 		vp_irq_raise(vp, stimer_check(vp, now));

@@ -42,9 +42,14 @@ void vp_irq_refresh(struct vp *vp);
  * a compare. */
 static inline void vp_irq_update(struct vp *vp)
 {
-	if (vp->irq_recheck || rdtsc() >= vp->irq_deadline)
+	if (vp->irq_recheck || __atomic_load_n(&vp->posted_any, __ATOMIC_ACQUIRE) || rdtsc() >= vp->irq_deadline)
 		vp_irq_refresh(vp);
 }
+
+/* From any CPU: a fixed interrupt with `vector` (16..255) for `vp`, which
+ * takes it into its APIC at its next look (vp_irq_update); then
+ * run_kick(vp) makes it look. */
+void vp_irq_post(struct vp *vp, uint8_t vector);
 /* The backend injected (or the CPU delivered) `vector`. */
 void vp_irq_injected(struct vp *vp, uint8_t vector);
 /* TSC of the VP's next timer expiry, or SCHED_NO_DEADLINE. */

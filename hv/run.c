@@ -72,11 +72,18 @@ bool run_halt(struct vp *vp)
 	struct pcpu *p = this_pcpu();
 
 	vp->rip = vp->exit.next_rip ? vp->exit.next_rip : vp->rip + 1;
-	vp_irq_update(vp);
-	if (vp->pending_vector && (vcpu_get_reg(vp, VP_REG_RFLAGS) & RFLAGS_IF) &&
-	    (vp->pending_vector >> 4) > vcpu_get_reg(vp, VP_REG_TPR))
-		return true; /* an interrupt ends the HLT at once */
-	spin_lock(&p->lock);
+	for (;;) {
+		vp_irq_update(vp);
+		if (vp->pending_vector && (vcpu_get_reg(vp, VP_REG_RFLAGS) & RFLAGS_IF) &&
+		    (vp->pending_vector >> 4) > vcpu_get_reg(vp, VP_REG_TPR))
+			return true; /* an interrupt ends the HLT at once */
+		spin_lock(&p->lock);
+		/* A post before this lock is seen here; one after it sees
+		 * HALTED and wakes the VP (run_kick). */
+		if (!__atomic_load_n(&vp->posted_any, __ATOMIC_SEQ_CST))
+			break;
+		spin_unlock(&p->lock);
+	}
 	vp->run_state = VP_HALTED;
 	sched_halt(&p->queue, &vp->sched, vp_irq_deadline(vp));
 	spin_unlock(&p->lock);
@@ -140,6 +147,22 @@ void run_resume_intercept(struct vp *vp)
 	sched_wake(&p->queue, &vp->sched);
 	spin_unlock(&p->lock);
 	apic_send_fixed(p->apic_id, APIC_VECTOR_WAKE);
+}
+
+void run_kick(struct vp *vp)
+{
+	struct pcpu *p = __atomic_load_n(&vp->host, __ATOMIC_ACQUIRE);
+
+	if (!p)
+		return; /* not started: it looks when it runs */
+	spin_lock(&p->lock);
+	if (vp->host == p && vp->run_state == VP_HALTED) {
+		vp->run_state = VP_QUEUED;
+		sched_wake(&p->queue, &vp->sched);
+	}
+	spin_unlock(&p->lock);
+	if (p != this_pcpu())
+		apic_send_fixed(p->apic_id, APIC_VECTOR_WAKE); /* out of guest mode, or out of idle */
 }
 
 void run_set_weight(struct vp *vp, uint32_t weight)

@@ -36,6 +36,10 @@ void run_wait_intercept(struct vp *vp);
 /* The parent completed it: queue the VP again (if it was not stopped). */
 void run_resume_intercept(struct vp *vp);
 /* A new scheduler weight for a child VP (SCHED_WEIGHT_MIN..MAX). */
+/* From any CPU, after posting it an interrupt (vp_irq_post): wake the VP
+ * if it is halted and make its pCPU look (an exit if it is in guest
+ * mode).  The caller keeps the VP from being deleted meanwhile. */
+void run_kick(struct vp *vp);
 void run_set_weight(struct vp *vp, uint32_t weight);
 /* Stop a child VP for a fault it caused (on its own pCPU, in its exit). */
 void run_crash(struct vp *vp, const char *why);

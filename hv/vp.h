@@ -115,6 +115,11 @@ struct vp {
 	struct vlapic lapic;         /* (r) its local APIC (hv/interrupt.h) */
 	uint8_t pending_vector;      /* (r) the APIC's vector offered for injection; 0 = none */
 	bool irq_recheck;            /* (r) something changed: vp_irq_update looks again */
+	/* Fixed interrupts other CPUs post (hv/interrupt.h): set with atomic
+	 * ORs by anyone, then posted_any; taken with atomic exchanges by the
+	 * VP's own pCPU, which merges them into its APIC. */
+	uint32_t posted[8];
+	bool posted_any;
 	uint64_t irq_deadline;       /* (r) TSC of its next timer expiry, as of the last look */
 	uint64_t tlb_gen_seen;       /* (r) its partition's tlb_gen at its last flush (hv/tlb.h) */
 	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load

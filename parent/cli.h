@@ -3,7 +3,7 @@
 #define KEEL_PARENT_CLI_H
 
 #define CLI_PROMPT "keel> "
-#define CLI_LINE_MAX 256
+#define CLI_LINE_MAX 4096 /* a --cmdline of 2 KiB and the rest of the command */
 
 struct cli_command {
 	const char *name;     /* first word */

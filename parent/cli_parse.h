@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define CLI_MAX_ARGS 16
+#define CLI_MAX_ARGS 64
 
 enum cli_parse_error {
 	CLI_PARSE_UNTERMINATED_QUOTE = -1,

@@ -185,3 +185,16 @@ const char *hv_status_name(uint16_t s)
 	default: return "error";
 	}
 }
+
+uint16_t hv_assert_interrupt(uint64_t id, uint32_t type, bool logical, uint64_t dest, uint32_t vector)
+{
+	struct hv_input_assert_virtual_interrupt in = {
+		.target_partition_id = id,
+		.control = { type, logical ? HV_INTERRUPT_CONTROL_LOGICAL_DEST : 0 },
+		.destination = dest,
+		.vector = vector,
+	};
+
+	memcpy(in_page, &in, sizeof(in));
+	return simple(HVCALL_ASSERT_VIRTUAL_INTERRUPT);
+}

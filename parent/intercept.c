@@ -15,7 +15,9 @@
 #include "parent/hvcall.h"
 #include "parent/hvpart.h"
 #include "parent/idle.h"
+#include "parent/acpi_tables.h"
 #include "parent/vm.h"
+#include "parent/vstack/platform.h"
 #include "parent/vstack/insn_emulate.h"
 #include "parent/x86.h"
 
@@ -48,11 +50,24 @@ static int pio(void *ctx, uint16_t port, unsigned size, uint32_t *value, bool wr
 	bool stop_before = testdev_stop_requested(&vm->testdev, NULL);
 	uint32_t code;
 
-	if (uart_io(&vm->uart, port, write, size, value))
+	enum platform_event event;
+
+	if (uart_io(&vm->uart, port, write, size, value)) {
+		vm_uart_irq(vm);
 		return 0;
+	}
 	if (testdev_io(&vm->testdev, port, write, size, value)) {
 		if (!stop_before && testdev_stop_requested(&vm->testdev, &code))
-			vm_guest_stop(vm, code);
+			vm_guest_stop(vm, "stop request (test device)", code);
+		return 0;
+	}
+	if (platform_io(port, write, size, value, &event, &code)) {
+		if (event == PLATFORM_POWER_OFF)
+			vm_guest_stop(vm, "guest powered off", 0);
+		else if (event == PLATFORM_RESET)
+			vm_guest_stop(vm, "guest reset (stopped; 'vm start' boots it again)", 0);
+		else if (event == PLATFORM_EXIT)
+			vm_guest_stop(vm, "exit port", code);
 		return 0;
 	}
 	vm->stray_accesses++;
@@ -77,8 +92,13 @@ static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *value)
 	struct vm *vm = ((struct access *)ctx)->vm;
 	uint64_t off = gpa - VM_MMIO_SCRATCH;
 
+	uint32_t v32;
+
 	*value = ~0ull;
-	if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch)) {
+	if (gpa >= ACPI_IOAPIC_ADDRESS && gpa - ACPI_IOAPIC_ADDRESS < IOAPIC_MMIO_SIZE) {
+		ioapic_mmio_read(&vm->ioapic, (uint32_t)(gpa - ACPI_IOAPIC_ADDRESS), &v32);
+		*value = size >= 4 ? v32 : v32 & ((1u << (8 * size)) - 1);
+	} else if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch)) {
 		*value = 0;
 		memcpy(value, vm->mmio_scratch + off, size);
 	} else {
@@ -92,7 +112,9 @@ static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
 	struct vm *vm = ((struct access *)ctx)->vm;
 	uint64_t off = gpa - VM_MMIO_SCRATCH;
 
-	if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch))
+	if (gpa >= ACPI_IOAPIC_ADDRESS && gpa - ACPI_IOAPIC_ADDRESS < IOAPIC_MMIO_SIZE)
+		ioapic_mmio_write(&vm->ioapic, (uint32_t)(gpa - ACPI_IOAPIC_ADDRESS), (uint32_t)value);
+	else if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch))
 		memcpy(vm->mmio_scratch + off, &value, size);
 	else
 		vm->stray_accesses++;

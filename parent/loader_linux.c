@@ -349,8 +349,8 @@ int loader_linux_load(const struct vm_ram_writer *ram, const struct loader_confi
 	if (linux_parse(f, f ? kernel_size : 0, &k, why, len))
 		goto failed;
 	if (boot->cmdline_length > k.cmdline_size) {
-		fail(why, len, "the command line has %zu characters; this kernel takes at most %u",
-		     boot->cmdline_length, k.cmdline_size);
+		fail(why, len, "the command line has %lu characters; this kernel takes at most %u",
+		     (unsigned long)boot->cmdline_length, k.cmdline_size);
 		goto failed;
 	}
 	if (initrd_size && !initrd) {

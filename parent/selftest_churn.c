@@ -53,7 +53,8 @@ void selftest_churn(unsigned rounds)
 		struct vm *vm;
 		unsigned s;
 
-		if (vm_create("churn", "churn", CHURN_MEMORY, why)) {
+		if (vm_create(&(struct vm_spec){ .name = "churn", .kernel = "churn", .memory_bytes = CHURN_MEMORY,
+						 .vcpus = 1 }, why)) {
 			printf("FAIL: churn: round %u: create: %s\n", r, why);
 			break;
 		}

@@ -20,11 +20,15 @@
 #include "parent/cli_parse.h"
 #include "parent/intercept.h"
 #include "parent/kernel.h"
+#include "parent/acpi_tables.h"
 #include "parent/vm_image.h"
+#include "parent/vstack/platform.h"
 #include "parent/x86.h"
 
 #define PAGE      4096ull
 #define MAP_FLAGS (HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE | HV_MAP_GPA_EXECUTABLE)
+
+_Static_assert(LOADER_ENTRY_REGISTERS <= VM_ENTRY_REGISTERS, "entry register arrays");
 
 static struct vm vms[VM_MAX];
 static uint64_t pfns[HV_DEPOSIT_MEMORY_MAX_PAGES]; /* hypercall input staging */
@@ -255,6 +259,25 @@ void vm_refresh(struct vm *vm)
 	}
 }
 
+/* ---- interrupts ---- */
+
+/* The IOAPIC's messages become HvCallAssertVirtualInterrupt. */
+static void ioapic_deliver(void *ctx, uint8_t vector, uint32_t dest, bool logical, uint8_t mode, bool level)
+{
+	struct vm *vm = ctx;
+
+	(void)level; /* ISA interrupts are edge-triggered; the hypervisor refuses level ones */
+	if (hv_assert_interrupt(vm->partition_id, mode, logical, dest, vector) == HV_STATUS_SUCCESS)
+		vm->interrupts++;
+	else
+		vm->interrupts_refused++;
+}
+
+void vm_uart_irq(struct vm *vm)
+{
+	ioapic_set_irq(&vm->ioapic, VM_COM1_PIN, uart_irq_pending(&vm->uart));
+}
+
 /* ---- create / delete ---- */
 
 static void free_memory(struct vm *vm)
@@ -274,30 +297,128 @@ static void zero_ram(struct vm *vm)
 	vm->ram_dirty = false;
 }
 
-int vm_create(const char *name, const char *image, uint64_t memory_bytes, char *why)
+/* The child's platform as its ACPI tables describe it. */
+static void platform_of(const struct vm *vm, struct acpi_platform *p)
 {
-	const struct boot_module *m;
+	*p = (struct acpi_platform){
+		.vp_count = vm->vcpus,
+		.ioapic_id = 0,
+		.ioapic_address = ACPI_IOAPIC_ADDRESS,
+		.sleep_control_port = PLATFORM_PORT_SLEEP,
+		.sleep_status_port = PLATFORM_PORT_SLEEP,
+		.reset_port = PLATFORM_PORT_RESET,
+		.reset_value = PLATFORM_RESET_VALUE,
+		.com1 = true,
+		.com1_irq = 4,
+	};
+}
+
+/*
+ * Plan (ram NULL) or write (ram set) a Linux or multiboot child's memory:
+ * its ACPI tables at VM_ACPI_GPA and what its loader puts in RAM; the plan
+ * in vm->boot.  Returns 0, or -1 with the loader's reason in why.
+ */
+static int load_kernel(struct vm *vm, const struct vm_ram_writer *ram, char *why)
+{
+	static uint8_t tables[ACPI_TABLES_SIZE];
+	static const struct loader_range acpi = { VM_ACPI_GPA, ACPI_TABLES_SIZE, LOADER_MEMORY_RESERVED };
+	struct loader_module mods[VM_MODULES_MAX];
+	struct loader_config cfg = { vm->memory_bytes, vm->cmdline, &acpi, 1, 0 };
+	struct acpi_platform platform;
+	char reason[VM_WHY_MAX];
+	int rc;
+
+	platform_of(vm, &platform);
+	if (acpi_tables_build(tables, sizeof(tables), VM_ACPI_GPA, &platform, &cfg.acpi_rsdp))
+		return fail(why, "cannot build ACPI tables for %u vCPUs", vm->vcpus);
+	if (vm->format == LOADER_LINUX_BZIMAGE) {
+		rc = loader_linux_load(ram, &cfg, (const void *)vm->image->phys, vm->image->size,
+				       vm->initrd ? (const void *)vm->initrd->phys : NULL, vm->initrd ? vm->initrd->size : 0,
+				       &vm->boot, reason, sizeof(reason));
+	} else {
+		for (unsigned i = 0; i < vm->module_count; i++)
+			mods[i] = (struct loader_module){ (const void *)vm->modules[i]->phys, vm->modules[i]->size,
+							  vm->modules[i]->name };
+		rc = loader_multiboot_load(ram, &cfg, (const void *)vm->image->phys, vm->image->size, mods,
+					   vm->module_count, &vm->boot, reason, sizeof(reason));
+	}
+	if (rc)
+		return fail(why, "%s: %s", vm->image->name, reason);
+	if (ram)
+		ram->write(ram->ctx, VM_ACPI_GPA, tables, sizeof(tables));
+	return 0;
+}
+
+/* Find the modules the spec names and check the kernel and its options
+ * for spec's memory: fills vm's image fields. */
+static int check_image(struct vm *vm, const struct vm_spec *spec, char *why)
+{
+	const struct boot_module *m = module_find(spec->kernel);
+	char reason[VM_WHY_MAX];
+
+	if (!m)
+		return fail(why, "no boot module named '%s' (the modules are listed by 'mem')", spec->kernel);
+	vm->image = m;
+	vm->format = loader_detect((const void *)m->phys, m->size);
+	if (vm->format == LOADER_UNKNOWN && m->size >= 4 && !memcmp((const void *)m->phys, "\177ELF", 4) &&
+	    vm_elf_check((const void *)m->phys, m->size, vm->memory_bytes, &vm->elf, reason, sizeof(reason)))
+		return fail(why, "image '%s': %s", spec->kernel, reason); /* an ELF, but not one a child runs */
+	if (vm->format == LOADER_UNKNOWN)
+		return fail(why, "image '%s' is neither a Linux bzImage (64-bit boot protocol), a multiboot kernel "
+			    "nor a Keel ELF guest", spec->kernel);
+	if (spec->initrd && vm->format != LOADER_LINUX_BZIMAGE)
+		return fail(why, "--initrd needs a Linux kernel; '%s' is %s (multiboot kernels take --module)",
+			    spec->kernel, loader_format_name(vm->format));
+	if (spec->module_count && vm->format != LOADER_MULTIBOOT)
+		return fail(why, "--module needs a multiboot kernel; '%s' is %s", spec->kernel,
+			    loader_format_name(vm->format));
+	if (spec->cmdline && vm->format == LOADER_ELF64)
+		return fail(why, "--cmdline needs a Linux or multiboot kernel; '%s' is a Keel ELF guest", spec->kernel);
+	if (spec->cmdline && strlen(spec->cmdline) >= sizeof(vm->cmdline))
+		return fail(why, "the command line is too long (%lu bytes; at most %lu)",
+			    (unsigned long)strlen(spec->cmdline), (unsigned long)sizeof(vm->cmdline) - 1);
+	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", spec->cmdline ? spec->cmdline : "");
+	if (spec->initrd && !(vm->initrd = module_find(spec->initrd)))
+		return fail(why, "no boot module named '%s' (the modules are listed by 'mem')", spec->initrd);
+	for (unsigned i = 0; i < spec->module_count; i++)
+		if (!(vm->modules[i] = module_find(spec->modules[i])))
+			return fail(why, "no boot module named '%s' (the modules are listed by 'mem')",
+				    spec->modules[i]);
+	vm->module_count = spec->module_count;
+	if (vm->format != LOADER_ELF64)
+		return load_kernel(vm, NULL, why);
+	if (vm_elf_check((const void *)m->phys, m->size, vm->memory_bytes, &vm->elf, reason, sizeof(reason)))
+		return fail(why, "image '%s': %s", spec->kernel, reason);
+	return 0;
+}
+
+int vm_create(const struct vm_spec *spec, char *why)
+{
 	struct vm *vm = NULL;
-	char reason[VM_WHY_MAX], size[24];
+	char size[24];
 	uint16_t st;
 
-	if (!vm_name_valid(name))
-		return fail(why, "bad name '%s' (use 1 to %u characters from A-Z a-z 0-9 _ -)", name, VM_NAME_MAX);
-	if (vm_by_name(name))
-		return fail(why, "a VM named '%s' exists already", name);
-	if (!(m = module_find(image)))
-		return fail(why, "no boot module named '%s' (the modules are listed by 'mem')", image);
+	if (!vm_name_valid(spec->name))
+		return fail(why, "bad name '%s' (use 1 to %u characters from A-Z a-z 0-9 _ -)", spec->name,
+			    VM_NAME_MAX);
+	if (vm_by_name(spec->name))
+		return fail(why, "a VM named '%s' exists already", spec->name);
+	if (spec->vcpus != 1)
+		return fail(why, "--vcpus %u: VMs with more than one vCPU are not supported yet", spec->vcpus);
 	for (unsigned i = 0; i < VM_MAX && !vm; i++)
 		if (!vms[i].used)
 			vm = &vms[i];
 	if (!vm)
 		return fail(why, "too many VMs (at most %u)", VM_MAX);
 	memset(vm, 0, sizeof(*vm));
-	if (vm_elf_check((const void *)m->phys, m->size, memory_bytes, &vm->elf, reason, sizeof(reason)))
-		return fail(why, "image '%s': %s", image, reason);
-	vm_format_size(memory_bytes, size, sizeof(size));
-	vm->memory_bytes = memory_bytes;
-	vm->deposit_pages = vm_slat_pages(memory_bytes);
+	vm->memory_bytes = spec->memory_bytes;
+	vm->vcpus = spec->vcpus;
+	if (check_image(vm, spec, why)) {
+		memset(vm, 0, sizeof(*vm));
+		return -1;
+	}
+	vm_format_size(spec->memory_bytes, size, sizeof(size));
+	vm->deposit_pages = vm_slat_pages(spec->memory_bytes);
 	if (pages_alloc_ranges(&free_ram, ram_pages(vm), vm->ram, VM_RAM_RANGES, &vm->ram_ranges)) {
 		char free_text[24];
 
@@ -322,13 +443,12 @@ int vm_create(const char *name, const char *image, uint64_t memory_bytes, char *
 		     status_text(st));
 		goto out_partition;
 	}
-	snprintf(vm->name, sizeof(vm->name), "%s", name);
-	vm->image = m;
-	vm->vcpus = 1;
+	snprintf(vm->name, sizeof(vm->name), "%s", spec->name);
 	vm->state = VM_CREATED;
 	ringlog_init(&vm->console, vm->console_storage, sizeof(vm->console_storage));
 	uart_init(&vm->uart, UART_COM1_BASE, &vm->console);
 	testdev_init(&vm->testdev, NULL, NULL);
+	ioapic_init(&vm->ioapic, 0, ioapic_deliver, vm);
 	vm->used = true;
 	return 0;
 
@@ -373,6 +493,7 @@ int vm_start(struct vm *vm, char *why)
 {
 	static uint32_t names[VM_ENTRY_REGISTERS];
 	static union hv_register_value values[VM_ENTRY_REGISTERS];
+	const struct vm_ram_writer writer = { ram_write, vm };
 	size_t n;
 	uint16_t st;
 
@@ -391,9 +512,14 @@ int vm_start(struct vm *vm, char *why)
 	if (vm->ram_dirty)
 		zero_ram(vm);
 	vm->ram_dirty = true;
-	vm_image_build(&(struct vm_ram_writer){ ram_write, vm }, vm->memory_bytes, (const void *)vm->image->phys,
-		       &vm->elf);
-	n = vm_image_registers(vm->memory_bytes, &vm->elf, names, values);
+	if (vm->format == LOADER_ELF64) {
+		vm_image_build(&writer, vm->memory_bytes, (const void *)vm->image->phys, &vm->elf);
+		n = vm_image_registers(vm->memory_bytes, &vm->elf, names, values);
+	} else {
+		if (load_kernel(vm, &writer, why))
+			return -1; /* checked at create: only a changed module fails here */
+		n = loader_registers(&vm->boot, names, values);
+	}
 	if ((st = hv_set_registers(vm->partition_id, 0, names, values, n)) ||
 	    (st = set_register(vm, HV_REGISTER_INTERCEPT_SUSPEND, 0)))
 		return fail(why, "the hypervisor refused %s's entry registers: %s", vm->name, status_text(st));
@@ -416,16 +542,20 @@ int vm_start(struct vm *vm, char *why)
 	vm->console_boot = ringlog_end(&vm->console);
 	uart_init(&vm->uart, UART_COM1_BASE, &vm->console);
 	testdev_init(&vm->testdev, NULL, NULL);
+	ioapic_reset(&vm->ioapic);
+	ioapic_set_irq(&vm->ioapic, VM_COM1_PIN, false);
 	memset(vm->mmio_scratch, 0, sizeof(vm->mmio_scratch));
 	vm->intercepts = vm->stray_accesses = vm->exits = 0;
+	vm->interrupts = vm->interrupts_refused = 0;
 	vm->guest_stopped = false;
+	vm->stop_reason[0] = '\0';
 	vm->exit_code = 0;
 	vm->crash_reason[0] = '\0';
 	vm->state = VM_RUNNING;
 	return 0;
 }
 
-void vm_guest_stop(struct vm *vm, uint32_t code)
+void vm_guest_stop(struct vm *vm, const char *reason, uint32_t code)
 {
 	uint16_t st = halt_and_unmap(vm);
 
@@ -435,6 +565,7 @@ void vm_guest_stop(struct vm *vm, uint32_t code)
 	}
 	vm->state = VM_STOPPED;
 	vm->guest_stopped = true;
+	snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", reason);
 	vm->exit_code = code;
 }
 

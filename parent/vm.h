@@ -22,8 +22,10 @@
 #include <stdint.h>
 
 #include "hv/abi/boot_info.h"
+#include "parent/loader.h"
 #include "parent/pages.h"
 #include "parent/vm_parse.h"
+#include "parent/vstack/ioapic.h"
 #include "parent/vstack/ringlog.h"
 #include "parent/vstack/testdev.h"
 #include "parent/vstack/uart16550.h"
@@ -51,13 +53,20 @@ struct vm {
 	bool used;
 	char name[VM_NAME_MAX + 1];
 	uint64_t partition_id;
-	const struct boot_module *image;
-	struct vm_elf elf;              /* the image, checked at create */
+	const struct boot_module *image; /* the kernel */
+	enum loader_format format;      /* what the kernel is, found at create */
+	struct vm_elf elf;              /* LOADER_ELF64: the image, checked at create */
+	const struct boot_module *initrd; /* Linux; NULL: none */
+	const struct boot_module *modules[VM_MODULES_MAX]; /* multiboot, in order */
+	unsigned module_count;
+	char cmdline[LOADER_CMDLINE_MAX];
+	struct loader_boot boot;        /* Linux, multiboot: the plan, checked at create */
 	uint64_t memory_bytes;
 	unsigned vcpus;                 /* 1 for now */
 	enum vm_state state;
 	char crash_reason[128];
-	bool guest_stopped;             /* the last boot ended by the guest's stop request */
+	bool guest_stopped;             /* the last boot ended by the guest (stop_reason) */
+	char stop_reason[48];           /* "guest powered off", "exit port", ... */
 	uint32_t exit_code;             /* ... with this code */
 	uint64_t exits;                 /* VP exits this boot (KEEL_HVCALL_GET_VP_STATE) */
 
@@ -70,6 +79,9 @@ struct vm {
 	uint8_t console_storage[VM_CONSOLE_LOG];
 	uint64_t console_boot;          /* log position where this boot's output starts */
 	struct testdev testdev;
+	struct ioapic ioapic;           /* at ACPI_IOAPIC_ADDRESS; COM1 on pin VM_COM1_PIN */
+	uint64_t interrupts;            /* delivered through the hypervisor this boot */
+	uint64_t interrupts_refused;    /* ... and refused by it (an unsupported mode) */
 	uint8_t mmio_scratch[4096];
 	uint64_t intercepts;            /* intercept messages served this boot */
 	uint64_t stray_accesses;        /* ports / GPAs with no device, this boot */
@@ -86,13 +98,22 @@ struct vm {
 	size_t deposit_pages;
 };
 
+/* COM1's interrupt line: ISA IRQ 4, IOAPIC pin 4 (the MADT has no
+ * override for it). */
+#define VM_COM1_PIN 4
+
+/* Set COM1's interrupt line from the UART's state: after every access to
+ * it and every byte it receives. */
+void vm_uart_irq(struct vm *vm);
+
 /* The VM whose partition has this id, NULL if none (intercepts from a
  * partition no VM owns are dropped). */
 struct vm *vm_by_partition(uint64_t partition_id);
-/* The guest asked to be stopped through the test device (exit code):
- * called by the dispatcher, which then does not resume the VP.  Suspends
- * the VP, takes the pages back, state stopped. */
-void vm_guest_stop(struct vm *vm, uint32_t code);
+/* The guest stopped itself: asked through the test device or the exit
+ * port (`reason`, exit code), powered off or reset (code 0).  Called by
+ * the dispatcher, which then does not resume the VP.  Suspends the VP,
+ * takes the pages back, state stopped. */
+void vm_guest_stop(struct vm *vm, const char *reason, uint32_t code);
 /* The parent cannot serve an intercept of this VM (an instruction it does
  * not emulate, say): called by the dispatcher instead of resuming the VP.
  * Suspends the VP and shows the VM crashed with `reason`; its pages stay
@@ -114,7 +135,26 @@ const char *vm_state_name(enum vm_state state);
  * why[0..VM_WHY_MAX) and, on every path, the VM (and the parent's and the
  * hypervisor's memory) as it was before the call.
  */
-int vm_create(const char *name, const char *image, uint64_t memory_bytes, char *why);
+struct vm_spec {
+	const char *name;
+	const char *kernel;             /* boot module names */
+	const char *initrd;             /* NULL: none */
+	const char *cmdline;            /* NULL: empty */
+	const char *modules[VM_MODULES_MAX];
+	unsigned module_count;
+	uint64_t memory_bytes;
+	unsigned vcpus;                 /* 1..VM_VCPUS_MAX */
+};
+
+/* Where the ACPI tables (parent/acpi_tables.h) of a Linux or multiboot
+ * child lie: a reserved range in its memory map, inside the BIOS area
+ * [0xe0000, 0x100000) an OS scans for the RSDP. */
+#define VM_ACPI_GPA 0xe0000ull
+
+/* Checks the kernel's format against the options (an initrd only for
+ * Linux, modules only for multiboot, a command line not for Keel's ELF
+ * guests) and that everything fits in the memory before it takes any. */
+int vm_create(const struct vm_spec *spec, char *why);
 int vm_start(struct vm *vm, char *why);
 /* Without force: ask the guest (test device) and wait up to VM_STOP_WAIT_S
  * seconds, serving its intercepts, for its stop request. */

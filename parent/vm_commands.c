@@ -16,6 +16,7 @@
 #define CONSOLE_TAIL     2048      /* bytes of console `vm info` looks at */
 #define CONSOLE_LINES    10        /* ... and the lines of it it shows */
 #define REFRESH_TSC      10000000  /* how often the console looks for a crash */
+#define CONSOLE_KEYS     4096      /* keys typed ahead of the child's UART */
 
 int require_hv(void);
 void cmd_vm_create(int argc, char **argv);
@@ -43,25 +44,66 @@ static struct vm *named_vm(int argc, char **argv, int max, const char *usage)
 	return vm;
 }
 
+/* What the image is, for `vm create` and `vm info`. */
+static void print_image(const struct vm *vm)
+{
+	const struct loader_boot *b = &vm->boot;
+
+	switch (vm->format) {
+	case LOADER_ELF64:
+		printf("%s (ELF%s %s, entry %#llx, %u segments)", vm->image->name, vm->elf.long_mode ? "64" : "32",
+		       vm->elf.long_mode ? "x86-64" : "i386", (unsigned long long)vm->elf.entry,
+		       vm->elf.segment_count);
+		break;
+	case LOADER_LINUX_BZIMAGE:
+		printf("%s (Linux bzImage, boot protocol %u.%02u, at %#llx", vm->image->name, b->linux_version >> 8,
+		       b->linux_version & 0xff, (unsigned long long)b->kernel_start);
+		if (vm->initrd)
+			printf("; initrd %s, %llu KiB at %#llx", vm->initrd->name,
+			       (unsigned long long)(b->initrd_end - b->initrd_start) >> 10,
+			       (unsigned long long)b->initrd_start);
+		printf(")");
+		break;
+	default:
+		printf("%s (%s, entry %#llx, %u modules)", vm->image->name, loader_format_name(vm->format),
+		       (unsigned long long)b->entry, vm->module_count);
+		break;
+	}
+}
+
 void cmd_vm_create(int argc, char **argv)
 {
 	struct vm_create_args args;
+	struct vm_spec spec;
 	char why[VM_WHY_MAX], size[24];
-	uint64_t bytes;
 	struct vm *vm;
 
 	if (!require_hv())
 		return;
+	memset(&spec, 0, sizeof(spec));
+	spec.vcpus = 1;
 	if (vm_parse_create(argc, argv, &args, why, sizeof(why)) ||
-	    vm_parse_memory(args.memory, &bytes, why, sizeof(why)) || vm_create(args.name, args.image, bytes, why)) {
+	    vm_parse_memory(args.memory, &spec.memory_bytes, why, sizeof(why)) ||
+	    (args.vcpus && vm_parse_vcpus(args.vcpus, &spec.vcpus, why, sizeof(why)))) {
+		printf("error: vm create: %s\n", why);
+		return;
+	}
+	spec.name = args.name;
+	spec.kernel = args.image;
+	spec.initrd = args.initrd;
+	spec.cmdline = args.cmdline;
+	spec.module_count = args.module_count;
+	memcpy(spec.modules, args.modules, sizeof(spec.modules));
+	if (vm_create(&spec, why)) {
 		printf("error: vm create: %s\n", why);
 		return;
 	}
 	vm = vm_by_name(args.name);
 	vm_format_size(vm->memory_bytes, size, sizeof(size));
-	printf("vm: created %s: partition %llu, %s, image %s (ELF%s, entry %#llx)\n", vm->name,
-	       (unsigned long long)vm->partition_id, size, vm->image->name, vm->elf.long_mode ? "64" : "32",
-	       (unsigned long long)vm->elf.entry);
+	printf("vm: created %s: partition %llu, %s, %u vCPU%s, image ", vm->name, (unsigned long long)vm->partition_id,
+	       size, vm->vcpus, vm->vcpus == 1 ? "" : "s");
+	print_image(vm);
+	printf("\n");
 }
 
 void cmd_vm_start(int argc, char **argv)
@@ -184,16 +226,24 @@ void cmd_vm_info(int argc, char **argv)
 	printf("name: %s\n", vm->name);
 	printf("id: %llu\n", (unsigned long long)vm->partition_id);
 	printf("state: %s\n", vm_state_name(vm->state));
-	printf("image: %s (ELF%s %s, entry %#llx, %u segments)\n", vm->image->name, vm->elf.long_mode ? "64" : "32",
-	       vm->elf.long_mode ? "x86-64" : "i386", (unsigned long long)vm->elf.entry, vm->elf.segment_count);
+	printf("image: ");
+	print_image(vm);
+	printf("\n");
+	printf("format: %s\n", loader_format_name(vm->format));
+	if (vm->cmdline[0])
+		printf("cmdline: %s\n", vm->cmdline);
 	printf("memory: %s\n", size);
 	printf("vcpus: %u\n", vm->vcpus);
 	printf("exits: %llu\n", (unsigned long long)vm->exits);
 	printf("intercepts: %llu\n", (unsigned long long)vm->intercepts);
 	printf("stray_accesses: %llu\n", (unsigned long long)vm->stray_accesses);
+	printf("interrupts: %llu delivered, %llu refused\n", (unsigned long long)vm->interrupts,
+	       (unsigned long long)vm->interrupts_refused);
 	printf("tests: %llu passed, %llu failed\n", (unsigned long long)t->passes, (unsigned long long)t->fails);
-	if (vm->guest_stopped)
+	if (vm->guest_stopped) {
+		printf("exit_reason: %s\n", vm->stop_reason);
 		printf("exit_code: %u\n", vm->exit_code);
+	}
 	if (vm->crash_reason[0])
 		printf("crash_reason: %s\n", vm->crash_reason);
 	print_console_tail(vm);
@@ -222,6 +272,9 @@ void cmd_vm_console(int argc, char **argv)
 {
 	struct vm *vm = named_vm(argc, argv, 3, "vm console NAME");
 	uint64_t cursor, last;
+	static uint8_t keys[CONSOLE_KEYS];
+	size_t keys_len = 0;
+	unsigned dropped = 0;
 
 	if (!vm)
 		return;
@@ -240,14 +293,32 @@ void cmd_vm_console(int argc, char **argv)
 			printf("\n[console %s: %s is %s]\n", vm->name, vm->name, vm_state_name(vm->state));
 			return;
 		}
+		/* Keys wait in `keys` while the child's UART is full (a pasted
+		 * line is longer than its FIFO); Ctrl-] is seen at once. */
 		c = serial_trygetc();
 		if (c == CONSOLE_DETACH) {
 			printf("\n[console %s: detached]\n", vm->name);
 			return;
 		}
-		if (c >= 0)
-			uart_receive(&vm->uart, (uint8_t)c);
-		else if (!served)
+		if (c >= 0 && keys_len < sizeof(keys))
+			keys[keys_len++] = (uint8_t)c;
+		else if (c >= 0)
+			dropped++;
+		if (keys_len && uart_rx_room(&vm->uart)) {
+			size_t n = 0;
+
+			while (n < keys_len && uart_rx_room(&vm->uart))
+				uart_receive(&vm->uart, keys[n++]);
+			memmove(keys, keys + n, keys_len - n);
+			keys_len -= n;
+			vm_uart_irq(vm);
+		}
+		if (dropped && !keys_len) {
+			printf("\n[console %s: %u keys dropped: the guest does not read its serial port]\n", vm->name,
+			       dropped);
+			dropped = 0;
+		}
+		if (c < 0 && !served)
 			idle_wait();
 	}
 }

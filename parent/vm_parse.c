@@ -57,36 +57,66 @@ void vm_format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
 }
 
+#define CREATE_USAGE "vm create NAME --kernel MODULE --memory SIZE [--initrd MODULE] [--cmdline TEXT] " \
+	"[--module MODULE]... [--vcpus N]"
+
 int vm_parse_create(int argc, char **argv, struct vm_create_args *args, char *why, size_t len)
 {
-	*args = (struct vm_create_args){ NULL, NULL, NULL };
+	memset(args, 0, sizeof(*args));
 	for (int i = 2; i < argc; i++) {
 		const char **slot = NULL;
+		const char *opt = argv[i];
 
-		if (!strcmp(argv[i], "--image"))
+		if (!strcmp(opt, "--image") || !strcmp(opt, "--kernel"))
 			slot = &args->image;
-		else if (!strcmp(argv[i], "--memory"))
+		else if (!strcmp(opt, "--memory"))
 			slot = &args->memory;
-		else if (argv[i][0] == '-' && argv[i][1] == '-')
-			return fail(why, len, "unknown option '%s' (use --image MODULE --memory SIZE)", argv[i]);
+		else if (!strcmp(opt, "--initrd"))
+			slot = &args->initrd;
+		else if (!strcmp(opt, "--cmdline"))
+			slot = &args->cmdline;
+		else if (!strcmp(opt, "--vcpus"))
+			slot = &args->vcpus;
+		else if (!strcmp(opt, "--module")) {
+			if (args->module_count == VM_MODULES_MAX)
+				return fail(why, len, "too many --module options (at most %u)", VM_MODULES_MAX);
+			slot = &args->modules[args->module_count++];
+		} else if (opt[0] == '-' && opt[1] == '-')
+			return fail(why, len, "unknown option '%s' (use %s)", opt, CREATE_USAGE);
 		if (!slot) {
 			if (args->name)
-				return fail(why, len, "unexpected word '%s'", argv[i]);
-			args->name = argv[i];
+				return fail(why, len, "unexpected word '%s'", opt);
+			args->name = opt;
 			continue;
 		}
 		if (*slot)
-			return fail(why, len, "%s given twice", argv[i]);
+			return fail(why, len, "%s given twice%s", opt,
+				    slot == &args->image ? " (--image is another name for --kernel)" : "");
 		if (i + 1 == argc)
-			return fail(why, len, "%s needs a value", argv[i]);
+			return fail(why, len, "%s needs a value", opt);
 		*slot = argv[++i];
 	}
 	if (!args->name)
-		return fail(why, len, "no name (use vm create NAME --image MODULE --memory SIZE)");
+		return fail(why, len, "no name (use %s)", CREATE_USAGE);
 	if (!args->image)
-		return fail(why, len, "no --image MODULE given");
+		return fail(why, len, "no --kernel MODULE given");
 	if (!args->memory)
 		return fail(why, len, "no --memory SIZE given");
+	return 0;
+}
+
+int vm_parse_vcpus(const char *text, unsigned *count, char *why, size_t len)
+{
+	unsigned v = 0;
+	size_t n = 0;
+
+	for (; text[n] >= '0' && text[n] <= '9' && n < 3; n++)
+		v = v * 10 + (unsigned)(text[n] - '0');
+	if (!n || text[n])
+		return fail(why, len, "--vcpus '%s' is not a number", text);
+	if (v < 1 || v > VM_VCPUS_MAX)
+		return fail(why, len, "--vcpus %s is out of range (1 to %u)", text, VM_VCPUS_MAX);
+	*count = v;
 	return 0;
 }
 

@@ -50,18 +50,34 @@ bool vm_name_valid(const char *name);
  * to 256 GiB (whether the parent has that much free is vm_create's check). */
 int vm_parse_memory(const char *text, uint64_t *bytes, char *why, size_t len);
 
+/* A --vcpus value: a decimal number from 1 to VM_VCPUS_MAX. */
+int vm_parse_vcpus(const char *text, unsigned *count, char *why, size_t len);
+
 /* A memory size as the CLI shows it: "3G", "64M", else "N KiB" / "N bytes". */
 void vm_format_size(uint64_t bytes, char *buf, size_t len);
 
-/* `vm create NAME --image MODULE --memory SIZE`, options in any order.
- * argv[0] and argv[1] are "vm" "create"; on success the fields point into
- * argv.  Refuses a missing NAME or option, an option without a value, an
- * option given twice, an unknown option and any other extra word; does not
- * check the name or the size themselves. */
+/*
+ * `vm create NAME --kernel MODULE --memory SIZE [--initrd MODULE]
+ * [--cmdline TEXT] [--module MODULE]... [--vcpus N]`, options in any order;
+ * --image is the old spelling of --kernel.  argv[0] and argv[1] are "vm"
+ * "create"; on success the fields point into argv (modules in the order
+ * given, at most VM_MODULES_MAX).  Refuses a missing NAME, kernel or
+ * memory, an option without a value, an option other than --module given
+ * twice, too many modules, an unknown option and any other extra word;
+ * does not check the name, the size, the count or the modules themselves.
+ */
+#define VM_MODULES_MAX 16
+#define VM_VCPUS_MAX   64
+
 struct vm_create_args {
 	const char *name;
-	const char *image;
+	const char *image;       /* --kernel (or --image) */
 	const char *memory;
+	const char *initrd;      /* NULL: none */
+	const char *cmdline;     /* NULL: none */
+	const char *vcpus;       /* NULL: 1 */
+	const char *modules[VM_MODULES_MAX];
+	unsigned module_count;
 };
 int vm_parse_create(int argc, char **argv, struct vm_create_args *args, char *why, size_t len);
 

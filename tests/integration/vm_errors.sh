@@ -28,11 +28,18 @@ create_errors=(
 	"vm create web --image halt64 --memory 512K|memory size 512K is out of range"
 	"vm create web --image halt64 --memory 1025K|memory size 1025K is not a multiple of 1 MiB"
 	"vm create web --image halt64 --memory 3G|not enough free memory in the parent for 3G"
-	"vm create web --image startup --memory 1M|image 'startup': not an ELF file"
+	"vm create web --image startup --memory 1M|image 'startup' is neither a Linux bzImage \\(64-bit boot protocol\\), a multiboot kernel nor a Keel ELF guest"
 	"vm create web --image arm64 --memory 1M|image 'arm64': unsupported machine 183 for ELF64 \\(need x86-64\\)"
 	"vm create web --image guest64 --memory 1M|image 'guest64': does not fit: segment 0 at 0x100000"
 	"vm create web --image halt64|no --memory SIZE given"
-	"vm create web --memory 1M|no --image MODULE given"
+	"vm create web --memory 1M|no --kernel MODULE given"
+	"vm create web --image halt64 --memory 1M --vcpus 0|--vcpus 0 is out of range \\(1 to 64\\)"
+	"vm create web --image halt64 --memory 1M --vcpus 65|--vcpus 65 is out of range"
+	"vm create web --image halt64 --memory 1M --vcpus two|--vcpus 'two' is not a number"
+	"vm create web --image halt64 --memory 1M --initrd guest32|--initrd needs a Linux kernel; 'halt64' is ELF"
+	"vm create web --image halt64 --memory 1M --module guest32|--module needs a multiboot kernel"
+	"vm create web --image halt64 --memory 1M --cmdline quiet|--cmdline needs a Linux or multiboot kernel"
+	"vm create web --image halt64 --memory 1M --initrd nosuch --initrd x|--initrd given twice"
 	"vm create --image halt64 --memory 1M|no name"
 	"vm create web --image halt64 --memory 1M --cpus 2|unknown option '--cpus'"
 	"vm create web --image halt64 --memory|--memory needs a value"
@@ -110,7 +117,7 @@ memory_at() {
 	grep -q '^heap_used: [0-9]' "$WORK/memory.$1" || die "no mem #$1"
 }
 
-has '^vm: created keep: partition [0-9]+, 1M, image halt64 \(ELF64, entry 0x10000\)'
+has '^vm: created keep: partition [0-9]+, 1M, 1 vCPU, image halt64 \(ELF64 x86-64, entry 0x10000, 1 segments\)'
 declare -A seen=(["vm create keep --image halt64 --memory 1M"]=1)
 for e in "${create_errors[@]}" "${other_errors[@]}"; do
 	cmd=${e%%|*}

@@ -78,7 +78,7 @@ grep -q '^\[console g64: g64 is stopped\]$' <<<"$out" || die "vm console g64 did
 ok "vm console g64 replays the log of a stopped VM and returns"
 
 # Every round succeeded.
-[ "$(grep -c '^vm: created life: partition [0-9]*, 1M, image halt64' "$TRANSCRIPT")" -eq "$cycles" ] ||
+[ "$(grep -c '^vm: created life: partition [0-9]*, 1M, 1 vCPU, image halt64' "$TRANSCRIPT")" -eq "$cycles" ] ||
 	die "not $cycles creates"
 [ "$(grep -c '^vm: life started$' "$TRANSCRIPT")" -eq "$cycles" ] || die "not $cycles starts"
 [ "$(grep -c '^vm: life stopped$' "$TRANSCRIPT")" -eq "$cycles" ] || die "not $cycles stops"

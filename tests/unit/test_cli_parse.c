@@ -203,7 +203,7 @@ static void test_too_many_words(void **state)
 static void test_max_args_limit(void **state)
 {
 	struct tokens t;
-	char line[128] = "";
+	char line[4 * CLI_MAX_ARGS + 8] = "";
 
 	(void)state;
 	for (int i = 0; i < CLI_MAX_ARGS; i++)

@@ -16,6 +16,8 @@
 
 #include "parent/vstack/ringlog.h"
 #include "parent/vstack/testdev.h"
+#include "parent/vstack/platform.h"
+#include "parent/acpi_tables.h"
 #include "parent/vstack/uart16550.h"
 
 /* ---- ringlog ---------------------------------------------------------- */
@@ -1374,6 +1376,40 @@ static void devices_dispatch_together(void **state)
 	assert_string_equal(testdev_last_line(&dev)->text, "t");
 }
 
+/* ---- platform ports (platform.h) ---- */
+
+static enum platform_event plat(uint16_t port, bool write, unsigned size, uint32_t value, uint32_t *code)
+{
+	enum platform_event e;
+
+	assert_true(platform_io(port, write, size, &value, &e, code));
+	return e;
+}
+
+static void platform_ports(void **state)
+{
+	uint32_t code = 0, v = 0x1234;
+	enum platform_event e;
+
+	(void)state;
+	assert_int_equal(plat(PLATFORM_PORT_EXIT, true, 1, 0x142, &code), PLATFORM_EXIT);
+	assert_int_equal(code, 0x42);                   /* a byte write keeps the byte */
+	assert_int_equal(plat(PLATFORM_PORT_EXIT, true, 4, 0xdeadbeef, &code), PLATFORM_EXIT);
+	assert_int_equal(code, 0xdeadbeef);
+	assert_int_equal(plat(PLATFORM_PORT_EXIT, false, 1, 0, &code), PLATFORM_NONE);
+	/* S5 is SLP_TYP 5 with SLP_EN; S5 without SLP_EN and S3 do nothing */
+	assert_int_equal(plat(PLATFORM_PORT_SLEEP, true, 1, 5 << 2 | 0x20, &code), PLATFORM_POWER_OFF);
+	assert_int_equal(plat(PLATFORM_PORT_SLEEP, true, 1, 5 << 2, &code), PLATFORM_NONE);
+	assert_int_equal(plat(PLATFORM_PORT_SLEEP, true, 1, 3 << 2 | 0x20, &code), PLATFORM_NONE);
+	assert_int_equal(plat(PLATFORM_PORT_SLEEP, true, 1, ACPI_SLEEP_STATUS_WAK_STS, &code), PLATFORM_NONE);
+	assert_int_equal(plat(PLATFORM_PORT_RESET, true, 1, PLATFORM_RESET_VALUE, &code), PLATFORM_RESET);
+	assert_int_equal(plat(PLATFORM_PORT_RESET, true, 1, 0x02, &code), PLATFORM_NONE);
+	assert_true(platform_io(PLATFORM_PORT_RESET, false, 1, &v, &e, &code));
+	assert_int_equal(v, 0);
+	assert_false(platform_io(0x3f8, true, 1, &v, &e, &code));
+	assert_false(platform_io(0x5e0, false, 1, &v, &e, &code));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1448,6 +1484,7 @@ int main(void)
 		cmocka_unit_test(testdev_without_callbacks),
 
 		cmocka_unit_test(devices_dispatch_together),
+		cmocka_unit_test(platform_ports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
 STUB(hc_null) STUB(hc_get_info) STUB(hc_get_vp_state) STUB(hc_guest_memory)
 STUB(hc_get_partition_id) STUB(hc_create_partition) STUB(hc_partition_property)
 STUB(hc_partition_op) STUB(hc_get_memory_balance) STUB(hc_deposit_memory)
-STUB(hc_withdraw_memory) STUB(hc_map_gpa_pages) STUB(hc_unmap_gpa_pages) STUB(hc_create_vp)
+STUB(hc_withdraw_memory) STUB(hc_map_gpa_pages) STUB(hc_unmap_gpa_pages) STUB(hc_create_vp) STUB(hc_assert_virtual_interrupt)
 STUB(hc_delete_vp) STUB(hc_get_vp_registers) STUB(hc_set_vp_registers)
 
 static uint64_t reps(uint16_t code, uint64_t count, uint64_t start)

@@ -138,6 +138,25 @@ static void expect_create_error(const char *text, const char *reason)
 	assert_non_null(strstr(why, reason));
 }
 
+static void test_vcpus(void **state)
+{
+	char why[128];
+	unsigned n = 0;
+
+	assert_int_equal(vm_parse_vcpus("1", &n, why, sizeof(why)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(vm_parse_vcpus("64", &n, why, sizeof(why)), 0);
+	assert_int_equal(n, 64);
+	assert_int_equal(vm_parse_vcpus("0", &n, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "out of range"));
+	assert_int_equal(vm_parse_vcpus("65", &n, why, sizeof(why)), -1);
+	assert_int_equal(vm_parse_vcpus("1000", &n, why, sizeof(why)), -1);
+	assert_int_equal(vm_parse_vcpus("", &n, why, sizeof(why)), -1);
+	assert_int_equal(vm_parse_vcpus("2x", &n, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "not a number"));
+	assert_int_equal(n, 64);
+}
+
 static void test_create_args(void **state)
 {
 	expect_create("vm create web --image guest64 --memory 64M", "web", "guest64", "64M");
@@ -145,11 +164,40 @@ static void test_create_args(void **state)
 	expect_create("vm create --image g web --memory 2M", "web", "g", "2M");
 	expect_create_error("vm create", "no name");
 	expect_create_error("vm create --image g --memory 1M", "no name");
-	expect_create_error("vm create web --memory 1M", "no --image");
 	expect_create_error("vm create web --image g", "no --memory");
 	expect_create_error("vm create web --image g --memory", "--memory needs a value");
 	expect_create_error("vm create web --image g --memory 1M --cpus 2", "unknown option '--cpus'");
+	{
+		char line[] = "vm create lx --kernel k --initrd i --cmdline console=ttyS0 --module a --module b --vcpus 4 --memory 64M";
+		char why[128] = "", *argv[32];
+		struct vm_create_args a;
+		int argc = split(line, argv);
+
+		assert_int_equal(vm_parse_create(argc, argv, &a, why, sizeof(why)), 0);
+		assert_string_equal(a.initrd, "i");
+		assert_string_equal(a.cmdline, "console=ttyS0");
+		assert_string_equal(a.vcpus, "4");
+		assert_int_equal(a.module_count, 2);
+		assert_string_equal(a.modules[0], "a");
+		assert_string_equal(a.modules[1], "b");
+	}
+	{
+		char line[512] = "vm create lx --kernel k --memory 64M", why[128] = "", *argv[64];
+		struct vm_create_args a;
+		int argc;
+
+		for (int i = 0; i <= VM_MODULES_MAX; i++)
+			strcat(line, " --module m");
+		argc = split(line, argv);
+		assert_int_equal(vm_parse_create(argc, argv, &a, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "too many --module"));
+	}
 	expect_create_error("vm create web --image g --image h --memory 1M", "--image given twice");
+	expect_create_error("vm create web --image g --kernel h --memory 1M", "--kernel given twice");
+	expect_create("vm create lx --kernel linux --memory 512M", "lx", "linux", "512M");
+	expect_create_error("vm create web --memory 1M", "no --kernel");
+	expect_create_error("vm create web --kernel g --memory 1M --initrd", "--initrd needs a value");
+	expect_create_error("vm create web --kernel g --memory 1M --vcpus 1 --vcpus 2", "--vcpus given twice");
 	expect_create_error("vm create web other --image g --memory 1M", "unexpected word 'other'");
 }
 
@@ -676,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_create_args),
+		cmocka_unit_test(test_vcpus),
 		cmocka_unit_test(test_elf_valid),
 		cmocka_unit_test(test_elf_unaligned),
 		cmocka_unit_test(test_elf_not_elf),
