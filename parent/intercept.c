@@ -17,6 +17,7 @@
 #include "parent/idle.h"
 #include "parent/acpi_tables.h"
 #include "parent/vm.h"
+#include "parent/wallclock.h"
 #include "parent/vstack/platform.h"
 #include "parent/vstack/insn_emulate.h"
 #include "parent/x86.h"
@@ -61,6 +62,8 @@ static int pio(void *ctx, uint16_t port, unsigned size, uint32_t *value, bool wr
 			vm_guest_stop(vm, "stop request (test device)", code);
 		return 0;
 	}
+	if (size == 1 && rtc_io(&vm->rtc, port, write, value, wallclock_now()))
+		return 0;
 	if (platform_io(port, write, size, value, &event, &code)) {
 		if (event == PLATFORM_POWER_OFF)
 			vm_guest_stop(vm, "guest powered off", 0);

@@ -543,6 +543,7 @@ int vm_start(struct vm *vm, char *why)
 	uart_init(&vm->uart, UART_COM1_BASE, &vm->console);
 	testdev_init(&vm->testdev, NULL, NULL);
 	ioapic_reset(&vm->ioapic);
+	rtc_init(&vm->rtc);
 	ioapic_set_irq(&vm->ioapic, VM_COM1_PIN, false);
 	memset(vm->mmio_scratch, 0, sizeof(vm->mmio_scratch));
 	vm->intercepts = vm->stray_accesses = vm->exits = 0;

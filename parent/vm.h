@@ -27,6 +27,7 @@
 #include "parent/vm_parse.h"
 #include "parent/vstack/ioapic.h"
 #include "parent/vstack/ringlog.h"
+#include "parent/vstack/rtc.h"
 #include "parent/vstack/testdev.h"
 #include "parent/vstack/uart16550.h"
 
@@ -80,6 +81,7 @@ struct vm {
 	uint64_t console_boot;          /* log position where this boot's output starts */
 	struct testdev testdev;
 	struct ioapic ioapic;           /* at ACPI_IOAPIC_ADDRESS; COM1 on pin VM_COM1_PIN */
+	struct rtc rtc;                 /* the CMOS clock: the parent's wall clock */
 	uint64_t interrupts;            /* delivered through the hypervisor this boot */
 	uint64_t interrupts_refused;    /* ... and refused by it (an unsupported mode) */
 	uint8_t mmio_scratch[4096];

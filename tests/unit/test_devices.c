@@ -17,6 +17,7 @@
 #include "parent/vstack/ringlog.h"
 #include "parent/vstack/testdev.h"
 #include "parent/vstack/platform.h"
+#include "parent/vstack/rtc.h"
 #include "parent/acpi_tables.h"
 #include "parent/vstack/uart16550.h"
 
@@ -1410,6 +1411,89 @@ static void platform_ports(void **state)
 	assert_false(platform_io(0x5e0, false, 1, &v, &e, &code));
 }
 
+/* ---- CMOS clock (rtc.h) ---- */
+
+static void rtc_calendar(void **state)
+{
+	static const struct { int64_t t; struct rtc_date d; } known[] = {
+		{ 0, { 1970, 1, 1, 0, 0, 0, 4 } },
+		{ 951827696, { 2000, 2, 29, 12, 34, 56, 2 } },
+		{ 1796441400, { 2026, 12, 5, 3, 30, 0, 6 } },
+		{ 4107628799, { 2100, 3, 1, 23, 59, 59, 1 } },
+	};
+	struct rtc_date d;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		rtc_date_of(known[i].t, &d);
+		assert_int_equal(d.year, known[i].d.year);
+		assert_int_equal(d.month, known[i].d.month);
+		assert_int_equal(d.day, known[i].d.day);
+		assert_int_equal(d.hour, known[i].d.hour);
+		assert_int_equal(d.minute, known[i].d.minute);
+		assert_int_equal(d.second, known[i].d.second);
+		assert_int_equal(d.weekday, known[i].d.weekday);
+		assert_int_equal(rtc_unix_of(&known[i].d), known[i].t);
+	}
+	/* every day for 300 years round-trips, and days follow each other */
+	for (int64_t t = 0, prev = -1; t < 300ll * 366 * 86400; t += 86400 + 7) {
+		rtc_date_of(t, &d);
+		assert_int_equal(rtc_unix_of(&d), t);
+		assert_true(d.weekday != (unsigned)prev);
+		prev = d.weekday;
+	}
+}
+
+static uint8_t rtc_rd(struct rtc *r, uint8_t reg, int64_t now)
+{
+	uint32_t v = reg;
+
+	assert_true(rtc_io(r, RTC_PORT_INDEX, true, &v, now));
+	assert_true(rtc_io(r, RTC_PORT_DATA, false, &v, now));
+	return (uint8_t)v;
+}
+
+static void rtc_registers(void **state)
+{
+	struct rtc r;
+	uint32_t v;
+	const int64_t now = 1796441400 + 17 * 3600 - 3 * 3600; /* 2026-12-05 17:30:00 */
+
+	(void)state;
+	rtc_init(&r);
+	assert_int_equal(rtc_rd(&r, 0x0a, now) & 0x80, 0);  /* never updating */
+	assert_int_equal(rtc_rd(&r, 0x0d, now), 0x80);
+	assert_int_equal(rtc_rd(&r, 0x00, now), 0x00);
+	assert_int_equal(rtc_rd(&r, 0x02, now), 0x30);      /* BCD */
+	assert_int_equal(rtc_rd(&r, 0x04, now), 0x17);
+	assert_int_equal(rtc_rd(&r, 0x07, now), 0x05);
+	assert_int_equal(rtc_rd(&r, 0x08, now), 0x12);
+	assert_int_equal(rtc_rd(&r, 0x09, now), 0x26);
+	assert_int_equal(rtc_rd(&r, 0x32, now), 0x20);
+	assert_int_equal(rtc_rd(&r, 0x06, now), 7);          /* Saturday */
+	/* binary, 12-hour */
+	v = 0x0b;
+	rtc_io(&r, RTC_PORT_INDEX, true, &v, now);
+	v = RTC_REG_B_DM | 0x70;                              /* interrupt enables: dropped */
+	rtc_io(&r, RTC_PORT_DATA, true, &v, now);
+	assert_int_equal(rtc_rd(&r, 0x0b, now), RTC_REG_B_DM);
+	assert_int_equal(rtc_rd(&r, 0x04, now), 0x80 | 5);   /* 5 PM */
+	assert_int_equal(rtc_rd(&r, 0x08, now), 12);
+	/* NVRAM keeps bytes; NMI-disable bit of the index ignored */
+	v = 0x80 | 0x40;
+	rtc_io(&r, RTC_PORT_INDEX, true, &v, now);
+	v = 0xab;
+	rtc_io(&r, RTC_PORT_DATA, true, &v, now);
+	assert_int_equal(rtc_rd(&r, 0x40, now), 0xab);
+	/* the clock is not settable */
+	v = 0;
+	rtc_io(&r, RTC_PORT_INDEX, true, &v, now);
+	v = 0x59;
+	rtc_io(&r, RTC_PORT_DATA, true, &v, now);
+	assert_int_equal(rtc_rd(&r, 0x00, now + 1), 1);
+	assert_false(rtc_io(&r, 0x72, false, &v, now));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1485,6 +1569,8 @@ int main(void)
 
 		cmocka_unit_test(devices_dispatch_together),
 		cmocka_unit_test(platform_ports),
+		cmocka_unit_test(rtc_calendar),
+		cmocka_unit_test(rtc_registers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

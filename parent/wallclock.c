@@ -1,0 +1,69 @@
+/* The parent's wall clock; contract in wallclock.h. */
+#include "parent/wallclock.h"
+
+#include <stdbool.h>
+
+#include "parent/kernel.h"
+#include "parent/vstack/rtc.h"
+#include "parent/x86.h"
+
+#define UIP_TRIES 1000000 /* an update takes under 2 ms */
+
+static uint8_t cmos(uint8_t reg)
+{
+	outb(RTC_PORT_INDEX, reg);
+	return inb(RTC_PORT_DATA);
+}
+
+static unsigned from(uint8_t v, bool binary)
+{
+	return binary ? v : (v >> 4) * 10u + (v & 0xf);
+}
+
+/* The machine's CMOS clock, read between two updates, in Unix seconds. */
+static int64_t read_cmos(void)
+{
+	struct rtc_date d;
+	uint8_t b, hour;
+	bool binary;
+	unsigned century;
+	long tries = UIP_TRIES;
+
+	while ((cmos(0x0a) & 0x80) && --tries)
+		;
+	if (!tries)
+		return 0;
+	b = cmos(0x0b);
+	binary = b & RTC_REG_B_DM;
+	d.second = from(cmos(0x00), binary);
+	d.minute = from(cmos(0x02), binary);
+	hour = cmos(0x04);
+	d.hour = from(hour & 0x7f, binary);
+	if (!(b & RTC_REG_B_24H) && (hour & 0x80))
+		d.hour = d.hour % 12 + 12;
+	else if (!(b & RTC_REG_B_24H) && d.hour == 12)
+		d.hour = 0;
+	d.day = from(cmos(0x07), binary);
+	d.month = from(cmos(0x08), binary);
+	century = from(cmos(0x32), binary);
+	d.year = (int)((century >= 19 && century <= 99 ? century : 20) * 100 + from(cmos(0x09), binary));
+	if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31 || d.hour > 23 || d.minute > 59 ||
+	    d.second > 59)
+		return 0;
+	return rtc_unix_of(&d);
+}
+
+int64_t wallclock_now(void)
+{
+	static int64_t base;
+	static uint64_t base_tsc, hz;
+	static bool known;
+
+	if (!known) {
+		base = read_cmos();
+		base_tsc = rdtsc();
+		hz = parent_tsc_hz();
+		known = true;
+	}
+	return base + (int64_t)(hz ? (rdtsc() - base_tsc) / hz : 0);
+}
