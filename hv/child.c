@@ -272,6 +272,11 @@ uint16_t child_delete_vp(struct partition *p, uint32_t index)
 {
 	if (index >= PARTITION_MAX_VPS || !p->vps[index])
 		return HV_STATUS_INVALID_VP_INDEX;
+	/* Its siblings reach it (IPIs, hv/interrupt.c) while they run: it
+	 * goes only when none of them is on a pCPU. */
+	for (unsigned i = 0; i < PARTITION_MAX_VPS; i++)
+		if (i != index && p->vps[i] && __atomic_load_n(&p->vps[i]->host, __ATOMIC_ACQUIRE))
+			return HV_STATUS_INVALID_VP_STATE;
 	if (run_stop(p->vps[index]))
 		return HV_STATUS_INVALID_VP_STATE; /* still on its CPU: keep it */
 	vp_destroy(p->vps[index]);

@@ -20,7 +20,10 @@ void vp_irq_reset(struct vp *vp)
 	vlapic_set_base(&vp->lapic, vlapic_get_base(&vp->lapic) | VLAPIC_BASE_X2APIC);
 	vp->pending_vector = 0;
 	memset(vp->posted, 0, sizeof(vp->posted));
+	vp->posted_init = false;
+	vp->posted_sipi = 0;
 	vp->posted_any = false;
+	vp->wait_sipi = vp->index != 0; /* application processors wait for a SIPI */
 }
 
 void vp_irq_raise(struct vp *vp, uint8_t vector)
@@ -29,19 +32,50 @@ void vp_irq_raise(struct vp *vp, uint8_t vector)
 	vp->irq_recheck = true;
 }
 
+/* Whether `t` is a destination of `ipi`, sent by `from`. */
+static bool ipi_targets(const struct vp *from, const struct vp *t, const struct vlapic_ipi *ipi)
+{
+	switch (ipi->shorthand) {
+	case VLAPIC_SH_SELF: return t == from;
+	case VLAPIC_SH_ALL: return true;
+	case VLAPIC_SH_OTHERS: return t != from;
+	default: return vlapic_match(&t->lapic, ipi->dest, ipi->logical, ipi->x2apic);
+	}
+}
+
 /*
- * An IPI from vp's APIC.  Children have one VP for now: a destination
- * other than the sender itself is not delivered (multiprocessor partitions
- * come with the wake-up of the target's pCPU).
+ * An IPI from vp's APIC to the VPs of its partition.  The sender's own APIC
+ * is its pCPU's; every other VP gets it posted and kicked.  No VP of the
+ * partition is freed while one of them runs (child_delete_vp), and a VP's
+ * APIC ID and x2APIC logical ID follow from its index, so reading another
+ * VP's destination fields here is safe.  Lowest priority goes to the first
+ * VP that matches.  NMI, SMI and ExtINT are not delivered yet.
  */
 static void send_ipi(struct vp *vp, const struct vlapic_ipi *ipi)
 {
-	bool to_self = ipi->shorthand == VLAPIC_SH_SELF || ipi->shorthand == VLAPIC_SH_ALL ||
-		       (ipi->shorthand == VLAPIC_SH_NONE &&
-			vlapic_match(&vp->lapic, ipi->dest, ipi->logical, ipi->x2apic));
+	struct partition *p = vp->partition;
 
-	if (to_self)
-		vlapic_accept(&vp->lapic, ipi->mode, ipi->vector, ipi->level_triggered);
+	for (unsigned i = 0; i < PARTITION_MAX_VPS; i++) {
+		struct vp *t = p->vps[i];
+
+		if (!t || !ipi_targets(vp, t, ipi))
+			continue;
+		if (t == vp) {
+			vlapic_accept(&vp->lapic, ipi->mode, ipi->vector, ipi->level_triggered);
+			vp->irq_recheck = true;
+		} else if (ipi->mode == VLAPIC_DM_FIXED || ipi->mode == VLAPIC_DM_LOWEST) {
+			vp_irq_post(t, ipi->vector);
+			run_kick(t);
+		} else if (ipi->mode == VLAPIC_DM_INIT) {
+			vp_irq_post_init(t);
+			run_kick(t);
+		} else if (ipi->mode == VLAPIC_DM_SIPI) {
+			vp_irq_post_sipi(t, ipi->vector);
+			run_kick(t);
+		}
+		if (ipi->mode == VLAPIC_DM_LOWEST)
+			break;
+	}
 }
 
 static void act(struct vp *vp, const struct vlapic_action *a)
@@ -86,11 +120,65 @@ void vp_irq_post(struct vp *vp, uint8_t vector)
 	__atomic_store_n(&vp->posted_any, true, __ATOMIC_SEQ_CST);
 }
 
+void vp_irq_post_init(struct vp *vp)
+{
+	__atomic_store_n(&vp->posted_init, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->posted_any, true, __ATOMIC_SEQ_CST);
+}
+
+void vp_irq_post_sipi(struct vp *vp, uint8_t vector)
+{
+	__atomic_store_n(&vp->posted_sipi, VP_SIPI_PENDING | vector, __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->posted_any, true, __ATOMIC_SEQ_CST);
+}
+
+/* The state after INIT and a SIPI with `vector` (SDM 10.4.7.3, 9.1.1): real
+ * mode at vector << 12 (CS = vector << 8, IP = 0), the other segments at 0
+ * with 64 KiB limits, paging and protection off. */
+static void start_at_sipi(struct vp *vp, uint8_t vector)
+{
+	const struct vp_segment code = { (uint64_t)vector << 12, 0xffff, (uint16_t)(vector << 8), 0x9b };
+	const struct vp_segment data = { 0, 0xffff, 0, 0x93 };
+	const struct vp_segment ldtr = { 0, 0xffff, 0, 0x82 }, tr = { 0, 0xffff, 0, 0x8b };
+	const struct vp_segment table = { 0, 0xffff, 0, 0 };
+
+	vcpu_set_segment(vp, VP_SEG_CS, &code);
+	vcpu_set_segment(vp, VP_SEG_DS, &data);
+	vcpu_set_segment(vp, VP_SEG_ES, &data);
+	vcpu_set_segment(vp, VP_SEG_FS, &data);
+	vcpu_set_segment(vp, VP_SEG_GS, &data);
+	vcpu_set_segment(vp, VP_SEG_SS, &data);
+	vcpu_set_segment(vp, VP_SEG_LDTR, &ldtr);
+	vcpu_set_segment(vp, VP_SEG_TR, &tr);
+	vcpu_set_segment(vp, VP_SEG_GDTR, &table);
+	vcpu_set_segment(vp, VP_SEG_IDTR, &table);
+	vcpu_set_reg(vp, VP_REG_CR0, CR0_ET | CR0_CD | CR0_NW);
+	vcpu_set_reg(vp, VP_REG_CR3, 0);
+	vcpu_set_reg(vp, VP_REG_CR4, 0);
+	vcpu_set_reg(vp, VP_REG_EFER, 0);
+	vcpu_set_reg(vp, VP_REG_RFLAGS, 2);
+	vcpu_set_reg(vp, VP_REG_RSP, 0);
+	vcpu_set_reg(vp, VP_REG_TPR, 0);
+	memset(vp->gpr, 0, sizeof(vp->gpr));
+	vp->rip = 0;
+	vp->wait_sipi = false;
+}
+
 /* Take what other CPUs posted (the flag first: a post after it sets it
  * again and is taken at the next look). */
 static void take_posted(struct vp *vp)
 {
+	uint32_t sipi;
+
 	__atomic_store_n(&vp->posted_any, false, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&vp->posted_init, false, __ATOMIC_ACQUIRE)) {
+		vlapic_init_reset(&vp->lapic);
+		vp->pending_vector = 0;
+		vp->wait_sipi = true;
+	}
+	sipi = __atomic_exchange_n(&vp->posted_sipi, 0, __ATOMIC_ACQUIRE);
+	if ((sipi & VP_SIPI_PENDING) && vp->wait_sipi)
+		start_at_sipi(vp, (uint8_t)sipi);
 	for (unsigned i = 0; i < 8; i++) {
 		uint32_t bits = __atomic_exchange_n(&vp->posted[i], 0, __ATOMIC_ACQUIRE);
 

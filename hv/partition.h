@@ -16,7 +16,7 @@
 #include "hv/vp.h"
 
 #define PARTITION_MAX     64   /* ids 1..PARTITION_MAX-1 */
-#define PARTITION_MAX_VPS 8
+#define PARTITION_MAX_VPS 64
 #define PARENT_PARTITION_ID 1
 
 enum partition_state {

@@ -289,6 +289,21 @@ void run_loop(void)
 		}
 		p->preempt = 0;
 		vp_irq_update(vp);
+		if (vp->wait_sipi) {
+			/* An AP before its SIPI runs nothing; run_kick wakes it
+			 * when one (or an INIT) is posted. */
+			spin_lock(&p->lock);
+			if (vp->run_state == VP_RUNNING) {
+				if (__atomic_load_n(&vp->posted_any, __ATOMIC_SEQ_CST)) {
+					vp->run_state = VP_QUEUED;
+				} else {
+					vp->run_state = VP_HALTED;
+					sched_halt(&p->queue, &vp->sched, SCHED_NO_DEADLINE);
+				}
+			}
+			spin_unlock(&p->lock);
+			continue;
+		}
 		p->sched_until = d.run_until;
 		run_timer_changed(vp);
 		start = rdtsc();

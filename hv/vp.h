@@ -44,6 +44,8 @@ struct vp_segment {
 	uint16_t attributes;
 };
 
+#define VP_SIPI_PENDING 0x100u
+
 struct partition;
 
 struct vp_stats {
@@ -119,7 +121,10 @@ struct vp {
 	 * ORs by anyone, then posted_any; taken with atomic exchanges by the
 	 * VP's own pCPU, which merges them into its APIC. */
 	uint32_t posted[8];
-	bool posted_any;
+	bool posted_init;            /* an INIT */
+	uint32_t posted_sipi;        /* a SIPI: VP_SIPI_PENDING | its vector */
+	bool posted_any;             /* set after any of the above */
+	bool wait_sipi;              /* (r) wait-for-SIPI: runs nothing until a SIPI (an AP after reset or INIT) */
 	uint64_t irq_deadline;       /* (r) TSC of its next timer expiry, as of the last look */
 	uint64_t tlb_gen_seen;       /* (r) its partition's tlb_gen at its last flush (hv/tlb.h) */
 	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load

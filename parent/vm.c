@@ -86,32 +86,56 @@ static const char *status_text(uint16_t st)
 	return text;
 }
 
-static uint16_t vp_state(const struct vm *vm, struct keel_vp_state *out)
+static uint16_t vp_state(const struct vm *vm, unsigned index, struct keel_vp_state *out)
 {
 	static struct keel_vp_state_input in __attribute__((aligned(64)));
 	static struct keel_vp_state st __attribute__((aligned(64)));
 	uint16_t s;
 
-	in = (struct keel_vp_state_input){ vm->partition_id, 0, 0 };
+	in = (struct keel_vp_state_input){ vm->partition_id, index, 0 };
 	s = (uint16_t)hvcall(KEEL_HVCALL_GET_VP_STATE, (uint64_t)&in, (uint64_t)&st);
 	*out = st;
 	return s;
 }
 
-static unsigned pcpu_count(void)
+static const struct keel_hv_info *hv_info(void)
 {
 	static struct keel_hv_info info __attribute__((aligned(64)));
 
 	if ((uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info) != HV_STATUS_SUCCESS)
-		return 0;
-	return info.pcpus;
+		memset(&info, 0, sizeof(info));
+	return &info;
+}
+
+static unsigned pcpu_count(void)
+{
+	return hv_info()->pcpus;
+}
+
+static uint16_t set_vp_register(const struct vm *vm, unsigned index, uint32_t name, uint64_t value)
+{
+	union hv_register_value v = { .reg64 = value };
+
+	return hv_set_registers(vm->partition_id, index, &name, &v, 1);
 }
 
 static uint16_t set_register(const struct vm *vm, uint32_t name, uint64_t value)
 {
-	union hv_register_value v = { .reg64 = value };
+	return set_vp_register(vm, 0, name, value);
+}
 
-	return hv_set_registers(vm->partition_id, 0, &name, &v, 1);
+/* Suspend every VP (each is off its pCPU when this returns). */
+static uint16_t suspend_all(const struct vm *vm)
+{
+	uint16_t st = HV_STATUS_SUCCESS;
+
+	for (unsigned i = 0; i < vm->vcpus; i++) {
+		uint16_t s = set_vp_register(vm, i, HV_REGISTER_EXPLICIT_SUSPEND, HV_SUSPEND_REGISTER_SUSPENDED);
+
+		if (s && !st)
+			st = s;
+	}
+	return st;
 }
 
 static uint64_t ram_pages(const struct vm *vm)
@@ -236,7 +260,7 @@ static uint16_t deposit_pages(const struct vm *vm)
 /* Suspend the VP (off its pCPU) and take every page back. */
 static uint16_t halt_and_unmap(struct vm *vm)
 {
-	uint16_t st = set_register(vm, HV_REGISTER_EXPLICIT_SUSPEND, HV_SUSPEND_REGISTER_SUSPENDED);
+	uint16_t st = suspend_all(vm);
 
 	if (st == HV_STATUS_SUCCESS && vm->ram_mapped) {
 		st = unmap_pages(vm, ram_pages(vm));
@@ -249,14 +273,25 @@ static uint16_t halt_and_unmap(struct vm *vm)
 void vm_refresh(struct vm *vm)
 {
 	struct keel_vp_state st;
+	uint64_t exits = 0;
 
-	if (vp_state(vm, &st) != HV_STATUS_SUCCESS)
-		return;
-	vm->exits = st.exits;
-	if (vm->state == VM_RUNNING && st.state == KEEL_VP_CRASHED) {
-		vm->state = VM_CRASHED;
-		snprintf(vm->crash_reason, sizeof(vm->crash_reason), "%.*s", (int)sizeof(st.reason), st.reason);
+	for (unsigned i = 0; i < vm->vcpus; i++) {
+		if (vp_state(vm, i, &st) != HV_STATUS_SUCCESS)
+			return;
+		vm->vp_state[i] = st.state;
+		vm->vp_exits[i] = st.exits;
+		exits += st.exits;
+		if (vm->state == VM_RUNNING && st.state == KEEL_VP_CRASHED) {
+			vm->state = VM_CRASHED;
+			if (vm->vcpus == 1)
+				snprintf(vm->crash_reason, sizeof(vm->crash_reason), "%.*s", (int)sizeof(st.reason),
+					 st.reason);
+			else
+				snprintf(vm->crash_reason, sizeof(vm->crash_reason), "VP %u: %.*s", i,
+					 (int)sizeof(st.reason), st.reason);
+		}
 	}
+	vm->exits = exits;
 }
 
 /* ---- interrupts ---- */
@@ -279,6 +314,21 @@ void vm_uart_irq(struct vm *vm)
 }
 
 /* ---- create / delete ---- */
+
+/* VPs 0..vcpus-1; on failure those created are deleted again. */
+static uint16_t create_vps(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpus; i++) {
+		uint16_t st = hv_create_vp(vm->partition_id, i);
+
+		if (st) {
+			while (i-- > 0)
+				hv_delete_vp(vm->partition_id, i);
+			return st;
+		}
+	}
+	return HV_STATUS_SUCCESS;
+}
 
 static void free_memory(struct vm *vm)
 {
@@ -403,8 +453,13 @@ int vm_create(const struct vm_spec *spec, char *why)
 			    VM_NAME_MAX);
 	if (vm_by_name(spec->name))
 		return fail(why, "a VM named '%s' exists already", spec->name);
-	if (spec->vcpus != 1)
-		return fail(why, "--vcpus %u: VMs with more than one vCPU are not supported yet", spec->vcpus);
+	if (spec->vcpus < 1 || spec->vcpus > VM_VCPUS_MAX)
+		return fail(why, "--vcpus %u is out of range (1 to %u)", spec->vcpus, VM_VCPUS_MAX);
+	/* An AP starts in real mode at its SIPI: VT-x needs unrestricted
+	 * guest for that, which the VMX backend does not use yet. */
+	if (spec->vcpus > 1 && hv_info()->backend == KEEL_BACKEND_VMX)
+		return fail(why, "--vcpus %u: more than one vCPU is not supported on Intel VT-x yet (AMD-V only)",
+			    spec->vcpus);
 	for (unsigned i = 0; i < VM_MAX && !vm; i++)
 		if (!vms[i].used)
 			vm = &vms[i];
@@ -438,7 +493,7 @@ int vm_create(const struct vm_spec *spec, char *why)
 		goto out_free;
 	}
 	if ((st = deposit_pages(vm)) || (st = hv_partition_op(HVCALL_INITIALIZE_PARTITION, vm->partition_id)) ||
-	    (st = hv_create_vp(vm->partition_id, 0))) {
+	    (st = create_vps(vm))) {
 		fail(why, "the hypervisor refused to set up partition %llu: %s", (unsigned long long)vm->partition_id,
 		     status_text(st));
 		goto out_partition;
@@ -480,13 +535,18 @@ int vm_delete(struct vm *vm, char *why)
 
 /* ---- start / stop ---- */
 
-/* Replace VP 0 with a new one: a start after a stop (or a crash, which the
- * hypervisor never restarts) begins from a VP nothing ran on. */
-static uint16_t renew_vp(const struct vm *vm)
+/* Replace the VPs with new ones: a start after a stop (or a crash, which
+ * the hypervisor never restarts) begins from VPs nothing ran on (the
+ * application processors waiting for a SIPI). */
+static uint16_t renew_vps(const struct vm *vm)
 {
-	uint16_t st = hv_delete_vp(vm->partition_id, 0);
+	for (unsigned i = 0; i < vm->vcpus; i++) {
+		uint16_t st = hv_delete_vp(vm->partition_id, i);
 
-	return st ? st : hv_create_vp(vm->partition_id, 0);
+		if (st)
+			return st;
+	}
+	return create_vps(vm);
 }
 
 int vm_start(struct vm *vm, char *why)
@@ -507,8 +567,8 @@ int vm_start(struct vm *vm, char *why)
 	 * SynIC slot: served now, while the VM is not running, it is dropped
 	 * instead of resuming the new VP with stale registers. */
 	vstack_poll();
-	if (vm->state == VM_STOPPED && (st = renew_vp(vm)))
-		return fail(why, "the hypervisor cannot renew %s's VP: %s", vm->name, status_text(st));
+	if (vm->state == VM_STOPPED && (st = renew_vps(vm)))
+		return fail(why, "the hypervisor cannot renew %s's VPs: %s", vm->name, status_text(st));
 	if (vm->ram_dirty)
 		zero_ram(vm);
 	vm->ram_dirty = true;
@@ -527,9 +587,13 @@ int vm_start(struct vm *vm, char *why)
 	if ((st = map_pages(vm)))
 		return fail(why, "the hypervisor refused to map %s's memory: %s", vm->name, status_text(st));
 	vm->ram_mapped = true;
-	if ((st = set_register(vm, HV_REGISTER_EXPLICIT_SUSPEND, 0))) {
+	/* The application processors first: they wait for the SIPI VP 0 sends. */
+	for (unsigned i = vm->vcpus; i-- > 0 && !st;)
+		st = set_vp_register(vm, i, HV_REGISTER_EXPLICIT_SUSPEND, 0);
+	if (st) {
 		unsigned pcpus = pcpu_count();
 
+		suspend_all(vm);
 		if (unmap_pages(vm, ram_pages(vm)) == HV_STATUS_SUCCESS)
 			vm->ram_mapped = vm->ram_dirty = false;
 		if (st == HV_STATUS_INVALID_VP_STATE && pcpus == 1)
@@ -572,7 +636,7 @@ void vm_guest_stop(struct vm *vm, const char *reason, uint32_t code)
 
 void vm_crash(struct vm *vm, const char *reason)
 {
-	set_register(vm, HV_REGISTER_EXPLICIT_SUSPEND, HV_SUSPEND_REGISTER_SUSPENDED);
+	suspend_all(vm);
 	vm->state = VM_CRASHED;
 	snprintf(vm->crash_reason, sizeof(vm->crash_reason), "%s", reason);
 }

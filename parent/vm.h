@@ -63,13 +63,15 @@ struct vm {
 	char cmdline[LOADER_CMDLINE_MAX];
 	struct loader_boot boot;        /* Linux, multiboot: the plan, checked at create */
 	uint64_t memory_bytes;
-	unsigned vcpus;                 /* 1 for now */
+	unsigned vcpus;                 /* VPs 0..vcpus-1; VP 0 boots, the others wait for its SIPI */
 	enum vm_state state;
 	char crash_reason[128];
 	bool guest_stopped;             /* the last boot ended by the guest (stop_reason) */
 	char stop_reason[48];           /* "guest powered off", "exit port", ... */
 	uint32_t exit_code;             /* ... with this code */
-	uint64_t exits;                 /* VP exits this boot (KEEL_HVCALL_GET_VP_STATE) */
+	uint64_t exits;                 /* VP exits this boot, all VPs (KEEL_HVCALL_GET_VP_STATE) */
+	uint32_t vp_state[VM_VCPUS_MAX]; /* KEEL_VP_* of each VP, as of vm_refresh */
+	uint64_t vp_exits[VM_VCPUS_MAX];
 
 	/* Emulated devices, touched only by the intercept dispatcher and the
 	 * CLI, both on the parent's one CPU.  Reset by every start, except the

@@ -71,6 +71,14 @@ static void print_image(const struct vm *vm)
 	}
 }
 
+static const char *vp_state_name(uint32_t state)
+{
+	static const char *const names[] = { "stopped", "queued", "running", "halted", "crashed",
+					     "waiting for the parent" };
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
 void cmd_vm_create(int argc, char **argv)
 {
 	struct vm_create_args args;
@@ -234,6 +242,9 @@ void cmd_vm_info(int argc, char **argv)
 		printf("cmdline: %s\n", vm->cmdline);
 	printf("memory: %s\n", size);
 	printf("vcpus: %u\n", vm->vcpus);
+	for (unsigned i = 0; i < vm->vcpus && vm->state != VM_CREATED; i++)
+		printf("vp %u: %s, %llu exits\n", i, vp_state_name(vm->vp_state[i]),
+		       (unsigned long long)vm->vp_exits[i]);
 	printf("exits: %llu\n", (unsigned long long)vm->exits);
 	printf("intercepts: %llu\n", (unsigned long long)vm->intercepts);
 	printf("stray_accesses: %llu\n", (unsigned long long)vm->stray_accesses);
