@@ -416,6 +416,9 @@ static int check_image(struct vm *vm, const struct vm_spec *spec, char *why)
 	if (vm->format == LOADER_UNKNOWN)
 		return fail(why, "image '%s' is neither a Linux bzImage (64-bit boot protocol), a multiboot kernel "
 			    "nor a Keel ELF guest", spec->kernel);
+	if (vm->format == LOADER_MULTIBOOT && hv_info()->backend == KEEL_BACKEND_VMX)
+		return fail(why, "image '%s' is a multiboot kernel, which starts with paging off: that needs "
+			    "unrestricted guest on Intel VT-x, not supported yet (AMD-V only)", spec->kernel);
 	if (spec->initrd && vm->format != LOADER_LINUX_BZIMAGE)
 		return fail(why, "--initrd needs a Linux kernel; '%s' is %s (multiboot kernels take --module)",
 			    spec->kernel, loader_format_name(vm->format));

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A multiboot v1 kernel (tests/guests/mboot.c) as a child, 2 CPUs: detected
+# as multiboot, booted with a command line and one module; it checks its
+# machine state (EAX magic, protected mode, paging off) and the information
+# structure (memory sizes and map, command line, module, loader name),
+# prints PASS and leaves through the exit port with code 16: `vm info`
+# shows `exit_reason: exit port`, `exit_code: 16`.  On VT-x, which Keel
+# runs without unrestricted guest, the kernel is refused with one line.
+. "$(dirname "$0")/_lib.sh"
+
+cat > "$SCRIPT" <<'SCRIPT'
+vm create mb --kernel mboot --cmdline "mboot hello" --module startup --memory 16M
+vm info mb
+vm start mb
+@nowait vm console mb
+@expect (mb is stopped|mb is crashed|error: vm console)
+vm info mb
+vm create mb2 --kernel mboot --initrd startup --memory 16M
+SCRIPT
+boot --smp 2 --script "$SCRIPT"
+
+if [ "$(expected_backend)" = vmx ]; then
+	has '^error: vm create: image .mboot. is a multiboot kernel, which starts with paging off'
+	exit 0
+fi
+has '^vm: created mb: partition [0-9]+, 16M, 1 vCPU, image mboot \(multiboot, entry 0x[0-9a-f]+, 1 modules\)'
+has '^format: multiboot'
+has '^cmdline: mboot hello'
+has "^mboot: cmdline 'mboot hello', loader 'Keel'"
+has "^mboot: module 'startup' at "
+has '^PASS mboot: all'
+has '^exit_reason: exit port'
+has '^exit_code: 16'
+has '^error: vm create: --initrd needs a Linux kernel; .mboot. is multiboot'
