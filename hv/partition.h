@@ -47,6 +47,7 @@ struct partition {
 	struct vp *vps[PARTITION_MAX_VPS];
 	uint64_t guest_os_id;        /* HV_X64_MSR_GUEST_OS_ID */
 	uint64_t hypercall_msr;      /* HV_X64_MSR_HYPERCALL */
+	uint64_t reference_tsc_msr;  /* HV_X64_MSR_REFERENCE_TSC */
 	/* Deposited pages not in use, a list linked through their first word. */
 	uint64_t pool_head;
 	uint64_t pool_free;          /* pages on that list */

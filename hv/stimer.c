@@ -2,18 +2,20 @@
 #include "hv/stimer.h"
 
 #include "arch/x86/cpu.h"
+#include "hv/abi/tlfs.h"
 #include "hv/abi/tlfs_synic.h"
 #include "hv/log.h"
+#include "hv/reftime.h"
 #include "hv/sched.h"
 #include "hv/vcpu_ops.h"
 
 #define PIT_HZ        1193182u
 #define PIT_TICKS     11932u   /* 10 ms */
-#define REF_HZ        10000000u /* 100 ns units */
+#define TSC_HZ_FLOOR  16000000u /* above REFTIME_HZ: the reference TSC page needs a scale below 1 */
 
 static uint64_t tsc_rate;      /* (i) TSC ticks per second */
 static uint64_t tsc_base;      /* (i) TSC at reference time 0 */
-static uint64_t ref_per_tsc32; /* (i) reference units per TSC tick, << 32 */
+static struct reftime reftime; /* (i) reference time of a TSC count (the reference TSC page's terms) */
 static uint64_t ns_per_tsc32;  /* (i) nanoseconds per TSC tick, << 32 */
 static uint64_t tsc_per_ns24;  /* (i) TSC ticks per nanosecond, << 24 */
 static uint64_t tsc_per_ref24; /* (i) TSC ticks per reference unit, << 24 */
@@ -33,11 +35,11 @@ void stimer_calibrate(void)
 		cpu_relax();
 	t1 = rdtsc();
 	tsc_rate = (t1 - t0) * PIT_HZ / PIT_TICKS;
-	if (tsc_rate < 1000000)
-		tsc_rate = 1000000; /* no PIT answer: assume a slow clock rather than divide by 0 */
+	if (tsc_rate < TSC_HZ_FLOOR)
+		tsc_rate = TSC_HZ_FLOOR; /* no PIT answer: assume a slow clock rather than divide by 0 */
 	tsc_base = t1;
-	ref_per_tsc32 = ((uint64_t)REF_HZ << 32) / tsc_rate;
-	tsc_per_ref24 = (tsc_rate << 24) / REF_HZ;
+	reftime_init(&reftime, tsc_rate, tsc_base); /* cannot fail above the floor */
+	tsc_per_ref24 = (tsc_rate << 24) / REFTIME_HZ;
 	ns_per_tsc32 = (1000000000ull << 32) / tsc_rate;
 	tsc_per_ns24 = (tsc_rate << 24) / 1000000000ull;
 	log_info("TSC: %lu kHz", tsc_rate / 1000);
@@ -50,7 +52,18 @@ uint64_t tsc_hz(void)
 
 static uint64_t ref_of_tsc(uint64_t tsc)
 {
-	return (uint64_t)(((unsigned __int128)(tsc - tsc_base) * ref_per_tsc32) >> 32);
+	return reftime_of_tsc(&reftime, tsc);
+}
+
+void stimer_reference_page(struct hv_reference_tsc_page *page)
+{
+	/* Invalid while it changes (a sibling VP may be reading it), then
+	 * valid for good: the TSC's rate and the scale never change. */
+	__atomic_store_n(&page->tsc_sequence, 0, __ATOMIC_RELEASE);
+	page->reserved0 = 0;
+	page->tsc_scale = reftime.scale;
+	page->tsc_offset = reftime.offset;
+	__atomic_store_n(&page->tsc_sequence, 1, __ATOMIC_RELEASE);
 }
 
 static uint64_t tsc_of_ref(uint64_t ref)

@@ -23,6 +23,11 @@ uint8_t stimer_check(struct vp *vp, uint64_t now);
 /* Nanoseconds since the hypervisor's start (the virtual APIC's clock) and back. */
 uint64_t ns_of_tsc(uint64_t tsc);
 uint64_t tsc_of_ns(uint64_t ns);
+/* Fill a reference TSC page (TLFS "Timers", reference TSC page) with the
+ * scale and offset HV_X64_MSR_TIME_REF_COUNT uses (hv/reftime.h), then a
+ * valid sequence: a child reads the same time either way. */
+struct hv_reference_tsc_page;
+void stimer_reference_page(struct hv_reference_tsc_page *page);
 /* TSC of the next expiry, or SCHED_NO_DEADLINE. */
 uint64_t stimer_deadline(const struct vp *vp);
 

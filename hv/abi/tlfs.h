@@ -26,6 +26,7 @@
 #define HV_ACCESS_SYNIC_REGS        (1u << 2)
 #define HV_ACCESS_SYNTHETIC_TIMER_REGS (1u << 3)
 #define HV_ACCESS_VP_INDEX          (1u << 6)
+#define HV_ACCESS_PARTITION_REFERENCE_TSC (1u << 9)
 #define HV_ACCESS_FREQUENCY_MSRS    (1u << 11)
 /* 0x40000003 EDX: features (TLFS §2.4.4). */
 #define HV_FEATURE_FREQUENCY_MSRS   (1u << 8)  /* EDX: TSC and APIC frequency MSRs */
@@ -38,6 +39,13 @@
 #define HV_X64_MSR_GUEST_OS_ID      0x40000000u
 #define HV_X64_MSR_HYPERCALL        0x40000001u
 #define HV_X64_MSR_VP_INDEX         0x40000002u
+/* TLFS "Virtual Processors", VP assist page: bit 0 enable, 63:12 GPA. */
+#define HV_X64_MSR_VP_ASSIST_PAGE   0x40000073u
+/* Overlay-page MSRs (reference TSC page, VP assist page): bit 0 enable,
+ * 11:1 reserved, 63:12 the GPA of the page. */
+#define HV_OVERLAY_ENABLE           (1ull << 0)
+#define HV_OVERLAY_RESERVED         0xffeull
+#define HV_OVERLAY_GPA_MASK         (~0xfffull)
 #define HV_HYPERCALL_ENABLE         (1ull << 0)
 #define HV_HYPERCALL_LOCKED         (1ull << 1)
 #define HV_HYPERCALL_PAGE_MASK      (~0xfffull)

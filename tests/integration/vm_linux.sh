@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# emulators: qemu-svm
+# Debian's own kernel and a busybox initramfs (tools/guest-linux) as two
+# children at once, with 4 vCPUs and with 1, in one boot (2 CPUs): the first
+# reaches the shell through its console, answers `nproc` (4) and
+# /proc/interrupts (timer interrupts on every CPU; keys reach it through the
+# emulated COM1 and its IOAPIC interrupt), runs on the Hyper-V TSC page,
+# logs no kernel warning, its date (from the emulated CMOS clock) is the
+# host's, and `poweroff` stops the VM with the reason "guest powered off".
+# The second leaves through the exit port (0xf4, as QEMU's isa-debug-exit)
+# with code 42.  Bad Linux input gets one
+# error line: a memory too small for the kernel, a command line over 2 KiB.
+KEEL_WITH_LINUX=1
+. "$(dirname "$0")/_lib.sh"
+
+long_cmdline=$(printf 'x%.0s' $(seq 2100))
+cat > "$SCRIPT" <<SCRIPT
+vm create lx --kernel linux --initrd initrd --cmdline "console=ttyS0" --memory 256M --vcpus 4
+vm create ly --kernel linux --initrd initrd --cmdline "console=ttyS0" --memory 128M
+vm info lx
+vm create tiny --kernel linux --memory 16M
+vm create long --kernel linux --cmdline "$long_cmdline" --memory 256M
+vm start lx
+vm start ly
+@nowait vm console lx
+@expect Enter 'help' for a list
+@nowait nproc
+@expect ^[0-9]+\s*$
+@nowait grep -E "LOC|ttyS0" /proc/interrupts; date -u +%Y-%m-%dT%H
+@expect ^[0-9]{4}-
+@nowait poweroff
+@expect lx is stopped
+vm info lx
+@nowait vm console ly
+@expect Enter 'help' for a list
+@nowait printf '\\052' | dd of=/dev/port bs=1 seek=244 count=1
+@expect ly is stopped
+vm info ly
+vm delete lx
+vm delete ly
+SCRIPT
+hour_before=$(date -u +%Y-%m-%dT%H)
+boot --smp 2 --memory 1024 --script "$SCRIPT" --timeout 240
+hour_after=$(date -u +%Y-%m-%dT%H)
+
+has '^vm: created lx: partition [0-9]+, 256M, 4 vCPUs, image linux \(Linux bzImage, boot protocol 2\.[0-9]+, at 0x[0-9a-f]+; initrd initrd, [0-9]+ KiB at 0x[0-9a-f]+\)'
+has '^format: Linux bzImage'
+has '^cmdline: console=ttyS0$'
+has '^vcpus: 4$'
+has '^error: vm create: linux: .*(fit|memory|small)'
+has '^error: vm create: the command line is too long \(2100 bytes; at most 2047\)'
+has '^keel-child: init on 4 CPUs, clocksource hyperv_clocksource_tsc_page'
+has '^keel-child: init on 1 CPUs, clocksource hyperv_clocksource_tsc_page'
+has '^4\s*$'                                 # nproc
+has '^ *LOC: +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +Local timer interrupts'
+has '^vp 3: stopped'
+has 'Enter .help. for a list of built-in commands'
+has 'ttyS0$'
+has 'reboot: Power down'
+has '^exit_reason: guest powered off'
+has '^exit_reason: exit port'
+has '^exit_code: 42'
+has '^interrupts: [1-9][0-9]* delivered, 0 refused'
+has "^($hour_before|$hour_after)\$"   # the guest's date, from its CMOS clock
+lacks 'Unable to read current time from RTC'
+for bad in 'unchecked MSR access' 'BUG' 'WARNING' 'Call Trace' 'soft lockup' 'self-detected stall' \
+	'Kernel panic'; do
+	lacks "$bad"
+done
+lacks '^error: vm (start|console|info|delete)'
