@@ -67,7 +67,8 @@ static __attribute__((noinline)) uint32_t leaf1_ecx(struct vp *vp, uint32_t ecx)
 
 /* Leaf 0xD (SDM vol. 1 §13.2) for what the VP may enable and has enabled:
  * sub-leaf 0 the XCR0 components offered and the sizes for them and for
- * its XCR0; sub-leaf 1 without XSAVES (no supervisor state is offered);
+ * its XCR0; sub-leaf 1 without XSAVES (no supervisor state is offered),
+ * EBX the compacted (XSAVEC) size for its XCR0;
  * components not offered have no sub-leaf. */
 static __attribute__((noinline)) struct cpuid_regs xsave_leaf(struct vp *vp, uint32_t sub, struct cpuid_regs r)
 {
@@ -77,7 +78,8 @@ static __attribute__((noinline)) struct cpuid_regs xsave_leaf(struct vp *vp, uin
 		return (struct cpuid_regs){ (uint32_t)mask, xstate_size_for(vp->xstate.xcr0), xstate_size_for(mask),
 					    (uint32_t)(mask >> 32) };
 	if (sub == 1)
-		return (struct cpuid_regs){ r.eax & ~CPUID_D1_EAX_XSAVES, 0, 0, 0 };
+		return (struct cpuid_regs){ r.eax & ~CPUID_D1_EAX_XSAVES, xstate_compacted_size_for(vp->xstate.xcr0), 0,
+					    0 };
 	if (sub < 64 && (mask & (1ull << sub)))
 		return r;
 	return (struct cpuid_regs){ 0, 0, 0, 0 };

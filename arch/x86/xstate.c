@@ -46,6 +46,22 @@ uint32_t xstate_size_for(uint64_t xcr0)
 	return size;
 }
 
+uint32_t xstate_compacted_size_for(uint64_t xcr0)
+{
+	uint32_t size = LEGACY_SIZE + HEADER_SIZE;
+
+	for (unsigned i = 2; i < 64; i++) {
+		if (xcr0 & (1ull << i)) {
+			struct cpuid_regs r = cpuid(0xd, i);
+
+			if (r.ecx & 2) /* 64-byte aligned in the compacted form */
+				size = (size + 63) & ~63u;
+			size += r.eax;
+		}
+	}
+	return size;
+}
+
 void xstate_cpu_init(void)
 {
 	struct cpuid_regs v = cpuid(0, 0);

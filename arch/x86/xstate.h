@@ -48,6 +48,8 @@ void xstate_cpu_init(void);
 uint64_t xstate_guest_xcr0_mask(void);
 /* CPUID 0xD sub-leaf 0 EBX for a guest XCR0: bytes its XSAVE area needs. */
 uint32_t xstate_size_for(uint64_t xcr0);
+/* The same in the compacted form XSAVEC writes (SDM vol. 1 §13.4.3). */
+uint32_t xstate_compacted_size_for(uint64_t xcr0);
 
 /* A VP's state at reset (x87 and SSE in their init state, MXCSR 0x1f80,
  * XCR0 = x87, debug registers and CR2 clear) in `area` (xstate_area_size
