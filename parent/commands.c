@@ -91,12 +91,13 @@ static void cmd_hv_info(int argc, char **argv)
 	print_size("parent_memory", info.parent_memory_bytes);
 	printf("vendor: %s\n", vendor);
 	printf("version: %u.%u.%u\n", info.version >> 16, (info.version >> 8) & 0xff, info.version & 0xff);
-	printf("features:%s%s%s%s%s%s\n", info.features & KEEL_FEATURE_NPT ? " npt" : "",
+	printf("features:%s%s%s%s%s%s%s\n", info.features & KEEL_FEATURE_NPT ? " npt" : "",
 	       info.features & KEEL_FEATURE_NRIP ? " nrip" : "",
 	       info.features & KEEL_FEATURE_FLUSH_BY_ASID ? " flush-by-asid" : "",
 	       info.features & KEEL_FEATURE_VGIF ? " vgif" : "",
 	       info.features & KEEL_FEATURE_EPT ? " ept" : "",
-	       info.features & KEEL_FEATURE_VPID ? " vpid" : "");
+	       info.features & KEEL_FEATURE_VPID ? " vpid" : "",
+	       info.features & KEEL_FEATURE_REAL_MODE ? " real-mode" : "");
 	printf("parent_exits: %llu\n", (unsigned long long)info.parent_exits);
 }
 

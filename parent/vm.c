@@ -416,9 +416,9 @@ static int check_image(struct vm *vm, const struct vm_spec *spec, char *why)
 	if (vm->format == LOADER_UNKNOWN)
 		return fail(why, "image '%s' is neither a Linux bzImage (64-bit boot protocol), a multiboot kernel "
 			    "nor a Keel ELF guest", spec->kernel);
-	if (vm->format == LOADER_MULTIBOOT && hv_info()->backend == KEEL_BACKEND_VMX)
-		return fail(why, "image '%s' is a multiboot kernel, which starts with paging off: that needs "
-			    "unrestricted guest on Intel VT-x, not supported yet (AMD-V only)", spec->kernel);
+	if (vm->format == LOADER_MULTIBOOT && !(hv_info()->features & KEEL_FEATURE_REAL_MODE))
+		return fail(why, "image '%s' is a multiboot kernel, which starts with paging off: this CPU's "
+			    "VT-x lacks unrestricted guest", spec->kernel);
 	if (spec->initrd && vm->format != LOADER_LINUX_BZIMAGE)
 		return fail(why, "--initrd needs a Linux kernel; '%s' is %s (multiboot kernels take --module)",
 			    spec->kernel, loader_format_name(vm->format));
@@ -459,10 +459,10 @@ int vm_create(const struct vm_spec *spec, char *why)
 	if (spec->vcpus < 1 || spec->vcpus > VM_VCPUS_MAX)
 		return fail(why, "--vcpus %u is out of range (1 to %u)", spec->vcpus, VM_VCPUS_MAX);
 	/* An AP starts in real mode at its SIPI: VT-x needs unrestricted
-	 * guest for that, which the VMX backend does not use yet. */
-	if (spec->vcpus > 1 && hv_info()->backend == KEEL_BACKEND_VMX)
-		return fail(why, "--vcpus %u: more than one vCPU is not supported on Intel VT-x yet (AMD-V only)",
-			    spec->vcpus);
+	 * guest for that. */
+	if (spec->vcpus > 1 && !(hv_info()->features & KEEL_FEATURE_REAL_MODE))
+		return fail(why, "--vcpus %u: application processors start in real mode, and this CPU's VT-x "
+			    "lacks unrestricted guest", spec->vcpus);
 	for (unsigned i = 0; i < VM_MAX && !vm; i++)
 		if (!vms[i].used)
 			vm = &vms[i];

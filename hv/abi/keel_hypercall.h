@@ -81,6 +81,7 @@ _Static_assert(sizeof(struct keel_vp_state) == 64, "keel_vp_state layout");
 #define KEEL_FEATURE_VGIF          (1u << 3)
 #define KEEL_FEATURE_EPT           (1u << 4)
 #define KEEL_FEATURE_VPID          (1u << 5)
+#define KEEL_FEATURE_REAL_MODE     (1u << 6) /* children may run in real mode or with paging off */
 
 struct keel_hv_info {
 	uint32_t backend;          /* KEEL_BACKEND_* */

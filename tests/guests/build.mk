@@ -3,7 +3,7 @@
 # ESP as \keel\guests\NAME.elf and named as modules in boot/keel.cfg.
 
 GUESTS_OUT     := $(BUILD)/guests
-GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop churn mboot
+GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop churn mboot apictest
 GUESTS_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -Wall -Wextra -Werror -I.
@@ -36,6 +36,7 @@ TPRHALT_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o tprhalt.o)
 DBLOOP_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o dbloop.o)
 CHURN_OBJS   := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o churn.o)
 MBOOT_OBJS   := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o mboot.o)
+APICTEST_OBJS := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o apictest.o aptramp.o)
 
 $(GUESTS_OUT)/guest64.elf: $(GUEST64_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(GUEST64_OBJS)
@@ -65,6 +66,9 @@ $(GUESTS_OUT)/churn.elf: $(CHURN_OBJS) tests/guests/guest.ld
 $(GUESTS_OUT)/mboot.elf: $(MBOOT_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_i386 $(GUESTS_LDFLAGS) -o $@ $(MBOOT_OBJS)
 
+$(GUESTS_OUT)/apictest.elf: $(APICTEST_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_i386 $(GUESTS_LDFLAGS) -o $@ $(APICTEST_OBJS)
+
 $(ESP)/keel/guests/%.elf: $(GUESTS_OUT)/%.elf
 	@mkdir -p $(@D)
 	cp $< $@
@@ -78,4 +82,5 @@ clean-guests:
 	rm -rf $(GUESTS_OUT)
 
 -include $(sort $(GUEST64_OBJS:.o=.d) $(GUEST32_OBJS:.o=.d) $(HOSTILE_OBJS:.o=.d) $(SPIN64_OBJS:.o=.d) \
-	$(NEIGHBOUR_OBJS:.o=.d) $(TPRHALT_OBJS:.o=.d) $(DBLOOP_OBJS:.o=.d) $(MBOOT_OBJS:.o=.d))
+	$(NEIGHBOUR_OBJS:.o=.d) $(TPRHALT_OBJS:.o=.d) $(DBLOOP_OBJS:.o=.d) $(MBOOT_OBJS:.o=.d) \
+	$(APICTEST_OBJS:.o=.d))

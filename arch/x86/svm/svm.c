@@ -62,7 +62,7 @@ static bool svm_probe(void)
 
 static uint32_t svm_features(void)
 {
-	uint32_t f = KEEL_FEATURE_NPT;
+	uint32_t f = KEEL_FEATURE_NPT | KEEL_FEATURE_REAL_MODE;
 
 	if (svm_cpu_features & SVM_FEATURE_NRIP)
 		f |= KEEL_FEATURE_NRIP;
@@ -246,6 +246,47 @@ static inline uint64_t svm_next_rip(struct svm_vp *s, const uint8_t *op, unsigne
 	return long_mode ? v->rip + len : (uint32_t)(v->rip + len);
 }
 
+/*
+ * MOV to CR8 while an interrupt waits for the task priority to drop
+ * (svm_deliver_interrupt): decode it from guest memory (REX.R selects CR8
+ * in 64-bit mode, a LOCK prefix is AMD's CR8 alias of CR0 elsewhere; the
+ * ModRM r/m is the source register), apply it to V_TPR and step past it.
+ * Bits 63:4 set are #GP (APM vol. 2 §3.1.5).
+ */
+static void svm_write_cr8(struct svm_vp *s, struct vmcb *v)
+{
+	struct guest_paging g = { v->cr0, v->cr3, v->cr4, v->efer };
+	bool long_mode = (v->efer & EFER_LMA) && (v->cs.attrib & CS_ATTR_L), lock = false;
+	uint64_t la = long_mode ? v->rip : (uint32_t)(v->cs.base + v->rip), value;
+	uint8_t b[15], rex = 0;
+	size_t n = guest_read_linear(s->vp.partition, &g, la, b, sizeof(b)), i = 0;
+	unsigned cr, rm;
+
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 ||
+			 b[i] == 0x64 || b[i] == 0x65 || b[i] == 0x36 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0xf0))
+		lock |= b[i++] == 0xf0;
+	if (long_mode && i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != 0x22) {
+		s->vp.exit.reason = VM_EXIT_UNHANDLED; /* rewritten under it: the partition crashes */
+		return;
+	}
+	cr = ((b[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0) | (lock ? 8 : 0);
+	rm = (b[i + 2] & 7) | (rex & 1 ? 8 : 0);
+	value = rm == GPR_RSP ? v->rsp : s->vp.gpr[rm];
+	if (!long_mode)
+		value = (uint32_t)value;
+	if (cr != 8 || (value >> 4)) {
+		vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
+	} else {
+		v->vintr = (v->vintr & ~SVM_V_TPR_MASK) | value;
+		v->intercept_cr &= ~SVM_INTERCEPT_CR8_WRITE;
+		s->vp.irq_recheck = true;
+		s->vp.rip = long_mode ? v->rip + i + 3 : (uint32_t)(v->rip + i + 3);
+	}
+	s->vp.exit.reason = VM_EXIT_NONE;
+}
+
 /* Every exit but CPUID (svm_exit handles that one inline). */
 static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const struct vmcb *v)
 {
@@ -315,6 +356,9 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 		e->exception.has_error = e->exception.vector == X86_EXC_AC;
 		e->exception.error = 0;
 		break;
+	case SVM_EXIT_CR8_WRITE:
+		svm_write_cr8(s, (struct vmcb *)v);
+		break;
 	case SVM_EXIT_XSETBV:
 		e->reason = VM_EXIT_XSETBV;
 		e->next_rip = svm_next_rip(s, op_xsetbv, sizeof(op_xsetbv));
@@ -341,6 +385,15 @@ static void svm_deliver_interrupt(struct svm_vp *s)
 	struct vmcb *v = s->vmcb;
 	uint8_t vector = s->vp.pending_vector;
 
+	if ((vector >> 4) <= (v->vintr & SVM_V_TPR_MASK)) {
+		/* Held by the task priority.  No virtual interrupt (CPUs differ
+		 * on an equal class: QEMU takes it): the guest's CR8 write that
+		 * lowers it exits instead (svm_write_cr8), as an x2APIC TPR
+		 * write does. */
+		v->intercept_cr |= SVM_INTERCEPT_CR8_WRITE;
+		return;
+	}
+	v->intercept_cr &= ~SVM_INTERCEPT_CR8_WRITE;
 	if (!(v->eventinj & SVM_EVENT_VALID) && (v->rflags & RFLAGS_IF) && !(v->interrupt_shadow & 1) &&
 	    (vector >> 4) > (v->vintr & SVM_V_TPR_MASK)) {
 		v->eventinj = vector | SVM_EVENT_VALID; /* type 0: external interrupt */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 /* Intercept vector 3 (offset 0x0c), APM Table B-1. */
+#define SVM_INTERCEPT_CR8_WRITE (1u << 24) /* intercept_cr: writes are bits 16-31 */
 #define SVM_INTERCEPT_INTR      (1u << 0)
 #define SVM_INTERCEPT_NMI       (1u << 1)
 #define SVM_INTERCEPT_INIT      (1u << 3)
@@ -46,6 +47,7 @@
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
 
 /* Exit codes (APM Appendix C). */
+#define SVM_EXIT_CR8_WRITE 0x18
 #define SVM_EXIT_EXCEPTION_BASE 0x40
 #define SVM_EXIT_INTR      0x60
 #define SVM_EXIT_NMI       0x61

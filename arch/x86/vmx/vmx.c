@@ -53,6 +53,8 @@ static struct {
 	uint64_t ept_caps;
 	uint32_t revision;
 	uint32_t preempt_shift;   /* timer counts TSC >> this; (pin & timer bit) if usable */
+	uint64_t cr0_forced;      /* CR0 bits a guest cannot clear: fixed0, less PE and PG
+				     with unrestricted guest (SDM §26.3.1.1) */
 } caps;
 
 static uint64_t vmcs_enter(struct vmx_vp *s);
@@ -133,7 +135,8 @@ static bool vmx_probe(void)
 	    adjust(MSR_VMX_TRUE_PROCBASED, VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_SECONDARY,
 		   VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_SECONDARY, &caps.proc) ||
 	    adjust(MSR_VMX_PROCBASED2,
-		   VMX_PROC2_EPT | VMX_PROC2_RDTSCP | VMX_PROC2_VPID | VMX_PROC2_INVPCID | VMX_PROC2_XSAVES,
+		   VMX_PROC2_EPT | VMX_PROC2_RDTSCP | VMX_PROC2_VPID | VMX_PROC2_INVPCID | VMX_PROC2_XSAVES |
+			   VMX_PROC2_UNRESTRICTED,
 		   VMX_PROC2_EPT, &caps.proc2) ||
 	    adjust(MSR_VMX_TRUE_EXIT,
 		   VMX_EXIT_HOST_64BIT | VMX_EXIT_SAVE_PAT | VMX_EXIT_LOAD_PAT | VMX_EXIT_SAVE_EFER |
@@ -155,6 +158,7 @@ static bool vmx_probe(void)
 		caps.preempt_shift = 64;
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	caps.cr0_forced = caps.cr0_fixed0 & ~((caps.proc2 & VMX_PROC2_UNRESTRICTED) ? CR0_PE | CR0_PG : 0);
 	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 	return true;
@@ -162,7 +166,8 @@ static bool vmx_probe(void)
 
 static uint32_t vmx_features(void)
 {
-	return KEEL_FEATURE_EPT | ((caps.proc2 & VMX_PROC2_VPID) ? KEEL_FEATURE_VPID : 0);
+	return KEEL_FEATURE_EPT | ((caps.proc2 & VMX_PROC2_VPID) ? KEEL_FEATURE_VPID : 0) |
+	       ((caps.proc2 & VMX_PROC2_UNRESTRICTED) ? KEEL_FEATURE_REAL_MODE : 0);
 }
 
 static int vmx_enable_cpu(void)
@@ -266,7 +271,7 @@ static void vmx_vp_destroy(struct vp *vp)
 	frame_free(&hv_frames, (uint64_t)s, 1);
 }
 
-static uint64_t cr0_actual(uint64_t guest) { return (guest | caps.cr0_fixed0) & caps.cr0_fixed1; }
+static uint64_t cr0_actual(uint64_t guest) { return (guest | caps.cr0_forced) & caps.cr0_fixed1; }
 static uint64_t cr4_actual(uint64_t guest) { return (guest | CR4_VMXE | caps.cr4_fixed0) & caps.cr4_fixed1; }
 
 static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struct vp_start *st)
@@ -330,8 +335,9 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 	if (caps.proc2 & VMX_PROC2_VPID)
 		err |= vmwrite(VMCS_VPID, p->id); /* nonzero: VPID 0 is the host's */
 	/* CR0/CR4 bits VMX forces are owned by the host: the guest reads the
-	 * shadow and its writes to them exit (SDM §25.3). */
-	err |= vmwrite(VMCS_CR0_MASK, caps.cr0_fixed0 | ~caps.cr0_fixed1);
+	 * shadow and its writes to them exit (SDM §25.3); so are PE and PG,
+	 * whose changes set_cr0 follows (EFER.LMA). */
+	err |= vmwrite(VMCS_CR0_MASK, caps.cr0_fixed0 | ~caps.cr0_fixed1 | CR0_PE | CR0_PG);
 	err |= vmwrite(VMCS_CR4_MASK, CR4_VMXE | caps.cr4_fixed0 | ~caps.cr4_fixed1);
 	err |= vmwrite(VMCS_CR0_SHADOW, st->cr0);
 	err |= vmwrite(VMCS_CR4_SHADOW, st->cr4);
@@ -474,6 +480,41 @@ void vmx_entry_failed(struct vmx_vp *s)
 	vp_handle_exit(&s->vp);
 }
 
+/* "IA-32e mode guest" must match EFER.LMA (SDM §26.3.1.1). */
+static void set_efer(uint64_t efer)
+{
+	uint64_t entry = vmread(VMCS_ENTRY_CONTROLS) & ~(uint64_t)VMX_ENTRY_IA32E_GUEST;
+
+	vmwrite(VMCS_GUEST_EFER, efer);
+	vmwrite(VMCS_ENTRY_CONTROLS, entry | (efer & EFER_LMA ? VMX_ENTRY_IA32E_GUEST : 0));
+}
+
+/*
+ * CR0 as the guest sets it (current VMCS).  Turning paging on with
+ * EFER.LME activates long mode and turning it off leaves it (SDM §9.8.5):
+ * the CPU does that itself, but VM entry checks EFER.LMA against the
+ * entry control, which this keeps in step.  Returns false for what the
+ * CPU would refuse with #GP: PG without PE, long mode without CR4.PAE.
+ */
+static bool set_cr0(struct vmx_vp *s, uint64_t value)
+{
+	uint64_t efer = vmread(VMCS_GUEST_EFER);
+
+	if ((value & CR0_PG) && !(value & CR0_PE))
+		return false;
+	if ((value & CR0_PG) && (efer & EFER_LME) && !(efer & EFER_LMA)) {
+		if (!(vmread(VMCS_GUEST_CR4) & CR4_PAE)) /* a guest-owned bit: the real one */
+			return false;
+		set_efer(efer | EFER_LMA);
+	} else if (!(value & CR0_PG) && (efer & EFER_LMA)) {
+		set_efer(efer & ~EFER_LMA);
+	}
+	s->cr0_shadow = value;
+	vmwrite(VMCS_CR0_SHADOW, value);
+	vmwrite(VMCS_GUEST_CR0, cr0_actual(value));
+	return true;
+}
+
 /* A child's MOV to or from CR8 (exit reason 28, type 0 or 1): the task
  * priority it keeps in s->tpr; the CPU's own TPR (the hypervisor's
  * interrupts) is never the guest's (SDM §25.1.3; bits 63:4 reserved). */
@@ -511,11 +552,12 @@ static bool emulate_cr_write(struct vmx_vp *s, uint64_t qual)
 		return false;
 	value = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : s->vp.gpr[reg];
 	if (cr == 0) {
-		if ((value & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
+		if ((value & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) && !(caps.proc2 & VMX_PROC2_UNRESTRICTED))
 			return false; /* real mode or paging off: needs unrestricted guest */
-		s->cr0_shadow = value;
-		vmwrite(VMCS_CR0_SHADOW, value);
-		vmwrite(VMCS_GUEST_CR0, cr0_actual(value));
+		if (!set_cr0(s, value)) {
+			vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
+			return true;
+		}
 	} else {
 		if (value & CR4_VMXE) {
 			vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
@@ -783,14 +825,7 @@ static void set_reg_current(struct vp *vp, enum vp_reg reg, uint64_t value)
 		vmwrite(VMCS_CR4_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR4, cr4_actual(value));
 		break;
-	case VP_REG_EFER: {
-		/* "IA-32e mode guest" must match EFER.LMA (SDM §26.3.1.1). */
-		uint64_t entry = vmread(VMCS_ENTRY_CONTROLS) & ~(uint64_t)VMX_ENTRY_IA32E_GUEST;
-
-		vmwrite(VMCS_GUEST_EFER, value);
-		vmwrite(VMCS_ENTRY_CONTROLS, entry | (value & EFER_LMA ? VMX_ENTRY_IA32E_GUEST : 0));
-		break;
-	}
+	case VP_REG_EFER: set_efer(value); break;
 	case VP_REG_CS_ATTR: vmwrite(VMCS_GUEST_CS_AR, value); break;
 	case VP_REG_CPL: break; /* follows SS.DPL on VMX */
 	case VP_REG_TPR: s->tpr = value & 0xf; break;
@@ -859,6 +894,9 @@ static void vmx_inject_exception(struct vp *vp, uint8_t vector, bool has_error, 
 {
 	uint64_t prev = vmcs_enter(to_vmx(vp));
 
+	/* In real mode no exception pushes an error code (SDM §26.2.1.3). */
+	if (!(vmread(VMCS_GUEST_CR0) & CR0_PE))
+		has_error = false;
 	vmwrite(VMCS_ENTRY_INTR_INFO,
 		vector | VMX_INTR_TYPE_EXCEPTION | VMX_INTR_VALID | (has_error ? VMX_INTR_ERROR_VALID : 0));
 	if (has_error)
@@ -918,12 +956,14 @@ static int vmx_guest_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *valu
 	if (msr == MSR_EFER) { /* reaches here from children only */
 		const uint64_t writable = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 
+		uint64_t efer = vmx_get_reg(vp, VP_REG_EFER);
+
 		if (!write)
-			*value = vmx_get_reg(vp, VP_REG_EFER);
+			*value = efer;
 		else if (*value & ~writable)
 			return VCPU_MSR_FAULT;
-		else
-			vmx_set_reg(vp, VP_REG_EFER, *value);
+		else /* LMA is the CPU's to change (set_cr0) */
+			vmx_set_reg(vp, VP_REG_EFER, (*value & ~EFER_LMA) | (efer & EFER_LMA));
 		return 0;
 	}
 	return VCPU_MSR_UNKNOWN;

@@ -1,0 +1,452 @@
+/*
+ * A multiboot v1 test kernel for a multiprocessor child's local APICs, in
+ * x2APIC mode as Keel's children start (Intel SDM vol. 3 chapter 11; the
+ * x2APIC MSRs in §11.12).  The bootstrap processor finds the processors in
+ * the ACPI MADT, starts the others with INIT and SIPI (aptramp.S), then
+ * checks, each as a named test:
+ *   - every AP arrives once, with the APIC ID and x2APIC logical ID
+ *     (cluster << 16 | 1 << (id & 15)) the MADT promised;
+ *   - fixed IPIs to each AP by physical ID; to a logical cluster mask;
+ *     with the shorthands self, all-including-self, all-excluding-self;
+ *     the SELF IPI MSR; lowest priority (exactly one of its targets);
+ *   - TPR: an interrupt of a class at or below it waits, lowering it
+ *     delivers;
+ *   - the timer: one-shot fires once, periodic keeps firing at its period
+ *     until stopped, masked counts down without an interrupt;
+ *   - INIT and SIPI again to a running AP restart it.
+ * It prints on COM1 and leaves through the exit port 0xf4 with code 0x10 +
+ * the number of failed tests.  NMI is not tested: Keel does not deliver it
+ * to children yet.
+ */
+#include "tests/guests/lib.h"
+#include "tests/guests/x86.h"
+
+#define EXIT_PORT      0xf4
+#define AP_TRAMPOLINE  0x20000u   /* free RAM below 1 MiB, above the loader's area */
+#define MAX_CPUS       64
+
+/* x2APIC MSRs (SDM table 11-6). */
+#define MSR_ID         0x802
+#define MSR_TPR        0x808
+#define MSR_EOI        0x80b
+#define MSR_LDR        0x80d
+#define MSR_SVR        0x80f
+#define MSR_ICR        0x830
+#define MSR_LVT_TIMER  0x832
+#define MSR_TIMER_INIT 0x838
+#define MSR_TIMER_CUR  0x839
+#define MSR_TIMER_DIV  0x83e
+#define MSR_SELF_IPI   0x83f
+#define MSR_REF_TIME   0x40000020 /* TLFS: 100 ns units */
+
+/* ICR (SDM figure 11-12): vector, delivery mode << 8, logical bit 11,
+ * level assert bit 14, destination shorthand << 18, destination << 32. */
+#define ICR_FIXED      (0u << 8)
+#define ICR_LOWEST     (1u << 8)
+#define ICR_INIT       (5u << 8)
+#define ICR_SIPI       (6u << 8)
+#define ICR_LOGICAL    (1u << 11)
+#define ICR_ASSERT     (1u << 14)
+#define ICR_SELF       (1u << 18)
+#define ICR_ALL        (2u << 18)
+#define ICR_OTHERS     (3u << 18)
+
+#define LVT_MASKED     (1u << 16)
+#define LVT_PERIODIC   (1u << 17)
+
+#define IPI_VECTOR     0x40
+#define TIMER_VECTOR   0x50
+
+const char guest_name[] = "apictest";
+
+void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
+{
+	(void)ram_bytes;
+	(void)low_bytes;
+}
+
+extern const char ap_trampoline[], ap_trampoline_end[];
+extern const uint8_t ap_gdt_pointer_linear[];
+extern volatile uint32_t ap_arrivals;
+
+static volatile uint32_t ipi_hits[MAX_CPUS];
+static volatile uint32_t ap_started[MAX_CPUS];  /* ap_main runs, by APIC ID */
+static volatile uint32_t ap_ldr[MAX_CPUS];
+static volatile uint32_t timer_hits;
+static uint32_t cpu_ids[MAX_CPUS];
+static unsigned cpus;
+
+static uint32_t apic_id(void) { return (uint32_t)rdmsr(MSR_ID); }
+
+__attribute__((interrupt)) static void ipi_isr(void *frame)
+{
+	(void)frame;
+	__atomic_add_fetch(&ipi_hits[apic_id() % MAX_CPUS], 1, __ATOMIC_SEQ_CST);
+	wrmsr(MSR_EOI, 0);
+}
+
+__attribute__((interrupt)) static void timer_isr_c(void *frame)
+{
+	(void)frame;
+	__atomic_add_fetch(&timer_hits, 1, __ATOMIC_SEQ_CST);
+	wrmsr(MSR_EOI, 0);
+}
+
+static uint64_t ref_now(void) { return rdmsr(MSR_REF_TIME); }
+
+/* Wait with interrupts on until *counter reaches `want` or `ms` pass;
+ * returns the last value seen. */
+static uint32_t wait_for(volatile uint32_t *counter, uint32_t want, unsigned ms)
+{
+	uint64_t end = ref_now() + (uint64_t)ms * 10000;
+
+	sti();
+	while (*counter < want && ref_now() < end)
+		pause();
+	return *counter;
+}
+
+/* Let `ms` pass with interrupts on. */
+static void settle(unsigned ms)
+{
+	uint64_t end = ref_now() + (uint64_t)ms * 10000;
+
+	sti();
+	while (ref_now() < end)
+		pause();
+}
+
+static void send_ipi(uint32_t dest, uint32_t low)
+{
+	wrmsr(MSR_ICR, (uint64_t)dest << 32 | low);
+}
+
+static void clear_hits(void)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		ipi_hits[i] = 0;
+}
+
+static uint32_t x2apic_ldr(uint32_t id) { return (id >> 4) << 16 | 1u << (id & 15); }
+
+void ap_main(void);
+
+void ap_main(void)
+{
+	uint32_t id = apic_id();
+
+	idt_load();
+	wrmsr(MSR_SVR, 0x1ff);
+	ap_ldr[id % MAX_CPUS] = (uint32_t)rdmsr(MSR_LDR);
+	__atomic_add_fetch(&ap_started[id % MAX_CPUS], 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		sti_hlt();
+}
+
+/* ---- the processors, from the MADT (ACPI 6.4 §5.2.12) ---- */
+
+struct acpi_header {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision, checksum;
+	char oem[6], oem_table[8];
+	uint32_t oem_revision, creator, creator_revision;
+} __attribute__((packed));
+
+static bool sig(const char *p, const char *s, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (p[i] != s[i])
+			return false;
+	return true;
+}
+
+static uint8_t sum(const uint8_t *p, uint32_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s += *p++;
+	return s;
+}
+
+/* The RSDP in the BIOS area [0xe0000, 0x100000), on a 16-byte boundary. */
+static const uint8_t *find_rsdp(void)
+{
+	for (uintptr_t a = 0xe0000; a < 0x100000; a += 16)
+		if (sig((const char *)a, "RSD PTR ", 8) && sum((const uint8_t *)a, 20) == 0)
+			return (const uint8_t *)a;
+	return NULL;
+}
+
+/* Fills cpu_ids from the MADT's enabled processor entries (types 0 and 9). */
+static void find_cpus(void)
+{
+	const uint8_t *rsdp = find_rsdp();
+	const struct acpi_header *xsdt, *madt = NULL;
+
+	test_begin("madt");
+	if (!rsdp) {
+		test_fail("no RSDP in 0xe0000-0xfffff");
+		test_end();
+		return;
+	}
+	test_expect("RSDP revision", rsdp[15] >= 2, 1);
+	xsdt = (const struct acpi_header *)(uintptr_t) * (const uint64_t *)(rsdp + 24);
+	test_expect("XSDT signature", sig(xsdt->signature, "XSDT", 4), 1);
+	test_expect("XSDT checksum", sum((const uint8_t *)xsdt, xsdt->length), 0);
+	for (uint32_t off = sizeof(*xsdt); off + 8 <= xsdt->length; off += 8) {
+		const struct acpi_header *t;
+
+		t = (const struct acpi_header *)(uintptr_t) * (const uint64_t *)((const uint8_t *)xsdt + off);
+		if (sig(t->signature, "APIC", 4))
+			madt = t;
+	}
+	if (!madt) {
+		test_fail("no MADT");
+		test_end();
+		return;
+	}
+	test_expect("MADT checksum", sum((const uint8_t *)madt, madt->length), 0);
+	for (uint32_t off = sizeof(*madt) + 8; off + 2 <= madt->length;) {
+		const uint8_t *e = (const uint8_t *)madt + off;
+
+		if (e[1] < 2)
+			break;
+		if (e[0] == 0 && (e[4] & 1) && cpus < MAX_CPUS) /* processor local APIC */
+			cpu_ids[cpus++] = e[3];
+		else if (e[0] == 9 && (e[8] & 1) && cpus < MAX_CPUS) /* processor local x2APIC */
+			cpu_ids[cpus++] = *(const uint32_t *)(e + 4);
+		off += e[1];
+	}
+	say(OUT_COM1, "%u CPUs in the MADT", cpus);
+	test_expect("CPUs", cpus >= 2, 1);
+	test_expect("BSP first", cpus ? cpu_ids[0] : ~0u, apic_id());
+	test_end();
+}
+
+/* ---- the tests ---- */
+
+static void test_start_aps(void)
+{
+	test_begin("init-sipi");
+	memcpy((void *)AP_TRAMPOLINE, ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
+	send_ipi(0, ICR_INIT | ICR_ASSERT | ICR_OTHERS);
+	settle(10);
+	send_ipi(0, ICR_SIPI | ICR_ASSERT | ICR_OTHERS | (AP_TRAMPOLINE >> 12));
+	settle(1);
+	send_ipi(0, ICR_SIPI | ICR_ASSERT | ICR_OTHERS | (AP_TRAMPOLINE >> 12)); /* ignored by those started */
+	test_expect("arrivals", wait_for(&ap_arrivals, cpus - 1, 5000), cpus - 1);
+	settle(20);
+	test_expect("arrivals after the second SIPI", ap_arrivals, cpus - 1);
+	for (unsigned i = 1; i < cpus; i++) {
+		uint32_t id = cpu_ids[i] % MAX_CPUS;
+
+		if (!test_expect("AP started once", wait_for(&ap_started[id], 1, 1000), 1))
+			say(OUT_COM1, "  APIC ID %u", cpu_ids[i]);
+		test_expect("AP logical ID", ap_ldr[id], x2apic_ldr(cpu_ids[i]));
+	}
+	test_expect("BSP logical ID", (uint32_t)rdmsr(MSR_LDR), x2apic_ldr(apic_id()));
+	test_end();
+}
+
+static void test_fixed_physical(void)
+{
+	test_begin("fixed ipi, physical");
+	clear_hits();
+	for (unsigned i = 1; i < cpus; i++) {
+		send_ipi(cpu_ids[i], ICR_FIXED | ICR_ASSERT | IPI_VECTOR);
+		if (!test_expect("delivered", wait_for(&ipi_hits[cpu_ids[i] % MAX_CPUS], 1, 1000), 1))
+			say(OUT_COM1, "  to APIC ID %u", cpu_ids[i]);
+	}
+	settle(5);
+	for (unsigned i = 0; i < cpus; i++)
+		test_expect("each exactly once", ipi_hits[cpu_ids[i] % MAX_CPUS], i ? 1 : 0);
+	test_end();
+}
+
+static void test_shorthands(void)
+{
+	uint32_t total;
+
+	test_begin("fixed ipi, shorthands");
+	clear_hits();
+	send_ipi(0, ICR_FIXED | ICR_ASSERT | ICR_OTHERS | IPI_VECTOR);
+	settle(20);
+	total = 0;
+	for (unsigned i = 0; i < cpus; i++)
+		total += ipi_hits[cpu_ids[i] % MAX_CPUS];
+	test_expect("all but self: total", total, cpus - 1);
+	test_expect("all but self: not the sender", ipi_hits[apic_id()], 0);
+
+	clear_hits();
+	send_ipi(0, ICR_FIXED | ICR_ASSERT | ICR_ALL | IPI_VECTOR);
+	settle(20);
+	total = 0;
+	for (unsigned i = 0; i < cpus; i++)
+		total += ipi_hits[cpu_ids[i] % MAX_CPUS];
+	test_expect("all: total", total, cpus);
+	test_expect("all: the sender too", ipi_hits[apic_id()], 1);
+
+	clear_hits();
+	send_ipi(0, ICR_FIXED | ICR_ASSERT | ICR_SELF | IPI_VECTOR);
+	test_expect("self", wait_for(&ipi_hits[apic_id()], 1, 100), 1);
+	clear_hits();
+	wrmsr(MSR_SELF_IPI, IPI_VECTOR);
+	test_expect("SELF IPI MSR", wait_for(&ipi_hits[apic_id()], 1, 100), 1);
+	settle(5);
+	total = 0;
+	for (unsigned i = 0; i < cpus; i++)
+		total += ipi_hits[cpu_ids[i] % MAX_CPUS];
+	test_expect("self: nobody else", total, 1);
+	test_end();
+}
+
+/* Logical destination in cluster 0: the APs with IDs 1 and 2 (and, with
+ * 18 or more processors, cluster 1's first, ID 16). */
+static void test_logical(void)
+{
+	test_begin("fixed ipi, logical");
+	clear_hits();
+	send_ipi(x2apic_ldr(1) | x2apic_ldr(2), ICR_FIXED | ICR_LOGICAL | ICR_ASSERT | IPI_VECTOR);
+	if (cpus > 2) {
+		test_expect("ID 1", wait_for(&ipi_hits[1], 1, 1000), 1);
+		test_expect("ID 2", wait_for(&ipi_hits[2], 1, 1000), 1);
+	}
+	if (cpus >= 18) {
+		send_ipi(x2apic_ldr(16), ICR_FIXED | ICR_LOGICAL | ICR_ASSERT | IPI_VECTOR);
+		test_expect("ID 16", wait_for(&ipi_hits[16], 1, 1000), 1);
+	}
+	settle(10);
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (i != 1 && i != 2 && !(i == 16 && cpus >= 18))
+			test_expect("no other", ipi_hits[i], 0);
+	test_end();
+}
+
+static void test_lowest(void)
+{
+	uint32_t total = 0;
+
+	test_begin("lowest priority ipi");
+	clear_hits();
+	send_ipi(x2apic_ldr(1) | x2apic_ldr(2) | x2apic_ldr(3), ICR_LOWEST | ICR_LOGICAL | ICR_ASSERT | IPI_VECTOR);
+	settle(20);
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		total += ipi_hits[i];
+	test_expect("exactly one target", total, 1);
+	test_expect("one of IDs 1-3", ipi_hits[1] + ipi_hits[2] + ipi_hits[3], 1);
+	test_end();
+}
+
+static void test_tpr(void)
+{
+	test_begin("tpr");
+	clear_hits();
+	wrmsr(MSR_TPR, IPI_VECTOR & 0xf0); /* class 4 and below wait */
+	wrmsr(MSR_SELF_IPI, IPI_VECTOR);
+	settle(10);
+	test_expect("held below the TPR", ipi_hits[apic_id()], 0);
+	wrmsr(MSR_TPR, 0);
+	test_expect("delivered once the TPR drops", wait_for(&ipi_hits[apic_id()], 1, 100), 1);
+	test_end();
+}
+
+static void test_timer(void)
+{
+	uint32_t n;
+
+	test_begin("timer one-shot");
+	timer_hits = 0;
+	wrmsr(MSR_TIMER_DIV, 0xb); /* divide by 1 */
+	wrmsr(MSR_LVT_TIMER, TIMER_VECTOR);
+	wrmsr(MSR_TIMER_INIT, 1000000); /* 1 ms at the 1 GHz input clock */
+	test_expect("fires", wait_for(&timer_hits, 1, 100), 1);
+	settle(10);
+	test_expect("once", timer_hits, 1);
+	test_expect("current count 0", rdmsr(MSR_TIMER_CUR), 0);
+	test_end();
+
+	test_begin("timer periodic");
+	timer_hits = 0;
+	wrmsr(MSR_LVT_TIMER, TIMER_VECTOR | LVT_PERIODIC);
+	wrmsr(MSR_TIMER_INIT, 1000000);
+	settle(20);
+	n = timer_hits;
+	say(OUT_COM1, "periodic 1 ms: %u interrupts in 20 ms", n);
+	test_expect("10 to 21 interrupts in 20 ms", n >= 10 && n <= 21, 1);
+	wrmsr(MSR_TIMER_INIT, 0); /* stops it */
+	n = timer_hits;
+	settle(10);
+	test_expect("stopped", timer_hits, n);
+	test_end();
+
+	test_begin("timer masked");
+	timer_hits = 0;
+	wrmsr(MSR_LVT_TIMER, TIMER_VECTOR | LVT_MASKED);
+	wrmsr(MSR_TIMER_INIT, 100000000); /* 100 ms */
+	settle(5);
+	n = (uint32_t)rdmsr(MSR_TIMER_CUR);
+	test_expect("counts down", n > 0 && n < 100000000, 1);
+	wrmsr(MSR_TIMER_INIT, 1000);
+	settle(5);
+	test_expect("no interrupt", timer_hits, 0);
+	test_end();
+}
+
+/* INIT then SIPI to a running AP: it starts over at the trampoline. */
+static void test_restart(void)
+{
+	uint32_t id = cpu_ids[1], before = ap_arrivals;
+
+	test_begin("init-sipi of a running ap");
+	send_ipi(id, ICR_INIT | ICR_ASSERT);
+	settle(10);
+	send_ipi(id, ICR_SIPI | ICR_ASSERT | (AP_TRAMPOLINE >> 12));
+	test_expect("arrives again", wait_for(&ap_arrivals, before + 1, 1000), before + 1);
+	test_expect("ap_main again", wait_for(&ap_started[id % MAX_CPUS], 2, 1000), 2);
+	clear_hits();
+	send_ipi(id, ICR_FIXED | ICR_ASSERT | IPI_VECTOR);
+	test_expect("takes IPIs again", wait_for(&ipi_hits[id % MAX_CPUS], 1, 1000), 1);
+	test_end();
+}
+
+void mboot_main(uint32_t magic, const void *mb);
+
+void mboot_main(uint32_t magic, const void *mb)
+{
+	(void)magic;
+	(void)mb;
+	/* Our GDT (CS 0x08, as the gates say) on every processor. */
+	__asm__ volatile("lgdt %0; ljmp $0x08, $1f; 1: mov $0x10, %%eax; mov %%eax, %%ds; mov %%eax, %%es;"
+			 "mov %%eax, %%ss"
+			 ::"m"(*(const uint8_t(*)[6])ap_gdt_pointer_linear)
+			 : "eax", "memory");
+	idt_set_exceptions();
+	idt_set(IPI_VECTOR, (void (*)(void))ipi_isr);
+	idt_set(TIMER_VECTOR, (void (*)(void))timer_isr_c);
+	idt_load();
+	say(OUT_COM1, "BSP APIC ID %u", apic_id());
+
+	find_cpus();
+	if (cpus >= 2) {
+		test_start_aps();
+		test_fixed_physical();
+		test_shorthands();
+		if (cpus >= 4) {
+			test_logical();
+			test_lowest();
+		}
+		test_restart();
+	}
+	test_tpr();
+	test_timer();
+
+	if (tests_failed)
+		print(OUT_BOTH, "FAIL %s: %u failed\n", guest_name, tests_failed);
+	else
+		print(OUT_BOTH, "PASS %s: all\n", guest_name);
+	outb(EXIT_PORT, (uint8_t)(0x10 + tests_failed));
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
