@@ -8,7 +8,7 @@
 # logs no kernel warning, its date (from the emulated CMOS clock) is the
 # host's, and `poweroff` stops the VM with the reason "guest powered off".
 # The second leaves through the exit port (0xf4, as QEMU's isa-debug-exit)
-# with code 42.  Bad Linux input gets one
+# with code 42.  A third with 16 vCPUs reaches init.  Bad Linux input gets one
 # error line: a memory too small for the kernel, a command line over 2 KiB.
 KEEL_WITH_LINUX=1
 . "$(dirname "$0")/_lib.sh"
@@ -38,9 +38,17 @@ vm info lx
 vm info ly
 vm delete lx
 vm delete ly
+vm create l16 --kernel linux --initrd initrd --cmdline "console=ttyS0" --memory 256M --vcpus 16
+vm start l16
+@nowait vm console l16
+@expect (keel-child: init on [0-9]+ CPUs, clocksource [a-z_]+|Kernel panic|l16 is crashed)
+@send 1d
+vm info l16
+vm stop l16 --force
+vm delete l16
 SCRIPT
 hour_before=$(date -u +%Y-%m-%dT%H)
-boot --smp 2 --memory 1024 --script "$SCRIPT" --timeout 240
+boot --smp 2 --memory 1024 --script "$SCRIPT" --timeout 360
 hour_after=$(date -u +%Y-%m-%dT%H)
 
 has '^vm: created lx: partition [0-9]+, 256M, 4 vCPUs, image linux \(Linux bzImage, boot protocol 2\.[0-9]+, at 0x[0-9a-f]+; initrd initrd, [0-9]+ KiB at 0x[0-9a-f]+\)'
@@ -51,6 +59,9 @@ has '^error: vm create: linux: .*(fit|memory|small)'
 has '^error: vm create: the command line is too long \(2100 bytes; at most 2047\)'
 has '^keel-child: init on 4 CPUs, clocksource hyperv_clocksource_tsc_page'
 has '^keel-child: init on 1 CPUs, clocksource hyperv_clocksource_tsc_page'
+has 'smp: Brought up 1 node, 16 CPUs'
+has 'keel-child: init on 16 CPUs, clocksource hyperv_clocksource_tsc_page'
+has '^vp 15: (running|halted|queued)'
 has '^4\s*$'                                 # nproc
 has '^ *LOC: +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +Local timer interrupts'
 has '^vp 3: stopped'
