@@ -67,7 +67,7 @@ int frame_init(struct frame_allocator *fa, const void *memmap, size_t entries, s
 	return fa->range_count ? 0 : -1;
 }
 
-uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t align_frames)
+static uint64_t alloc_locked(struct frame_allocator *fa, uint64_t count, uint64_t align_frames)
 {
 	if (count == 0 || count > fa->free_frames || align_frames == 0 || (align_frames & (align_frames - 1)))
 		return 0;
@@ -91,13 +91,24 @@ uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t
 
 				mark_used(r, i, count);
 				fa->free_frames -= count;
-				memset(fa->to_virt(phys), 0, count * FRAME_SIZE);
 				return phys;
 			}
 			i += run + 1;
 		}
 	}
 	return 0;
+}
+
+uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t align_frames)
+{
+	uint64_t phys;
+
+	spin_lock(&fa->lock);
+	phys = alloc_locked(fa, count, align_frames);
+	spin_unlock(&fa->lock);
+	if (phys)
+		memset(fa->to_virt(phys), 0, count * FRAME_SIZE);
+	return phys;
 }
 
 static struct frame_range *range_of(const struct frame_allocator *fa, uint64_t phys)
@@ -111,7 +122,7 @@ static struct frame_range *range_of(const struct frame_allocator *fa, uint64_t p
 	return NULL;
 }
 
-int frame_free(struct frame_allocator *fa, uint64_t phys, uint64_t count)
+static int free_locked(struct frame_allocator *fa, uint64_t phys, uint64_t count)
 {
 	struct frame_range *r = range_of(fa, phys);
 	uint64_t first;
@@ -128,6 +139,16 @@ int frame_free(struct frame_allocator *fa, uint64_t phys, uint64_t count)
 		clear_bit(r->bitmap, i);
 	fa->free_frames += count;
 	return 0;
+}
+
+int frame_free(struct frame_allocator *fa, uint64_t phys, uint64_t count)
+{
+	int rc;
+
+	spin_lock(&fa->lock);
+	rc = free_locked(fa, phys, count);
+	spin_unlock(&fa->lock);
+	return rc;
 }
 
 int frame_owned(const struct frame_allocator *fa, uint64_t phys)

@@ -2,8 +2,9 @@
  * The hypervisor's physical frame allocator.  Its memory is what the UEFI map
  * types BOOT_MEMTYPE_HYPERVISOR, less the hypervisor image.  A bitmap per
  * range (kept inside the range itself) records used 4 KiB frames; contiguous
- * runs come first-fit.  Not locked: callers serialise (boot is single-CPU,
- * later callers hold the partition lock).
+ * runs come first-fit.  One lock covers allocation and freeing: any pCPU
+ * allocates (the parent's hypercalls on the BSP, second-level tables for a
+ * child's overlay pages on its own pCPU).
  */
 #ifndef KEEL_HV_FRAME_H
 #define KEEL_HV_FRAME_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "hv/abi/boot_info.h"
+#include "hv/spinlock.h"
 
 #define FRAME_SIZE 4096ul
 #define FRAME_MAX_RANGES 8
@@ -24,6 +26,7 @@ struct frame_range {
 };
 
 struct frame_allocator {
+	struct spinlock lock;    /* protects the bitmaps and free_frames */
 	struct frame_range ranges[FRAME_MAX_RANGES];
 	unsigned range_count;
 	uint64_t total_frames;
