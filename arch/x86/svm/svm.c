@@ -288,6 +288,26 @@ static void svm_write_cr8(struct svm_vp *s, struct vmcb *v)
 }
 
 /* Every exit but CPUID (svm_exit handles that one inline). */
+/* The parent touched the hypervisor's memory (refused by hv/partition.c):
+ * its full state, for the first few times, to tell a wild parent from
+ * corrupted guest state. */
+static __attribute__((cold, noinline)) void svm_dump_parent_fault(const struct svm_vp *s)
+{
+	static unsigned reported;
+	const struct vmcb *v = s->vmcb;
+
+	if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) >= 3)
+		return;
+	log_err("svm: parent VP %u on pCPU %u, VMCB %#lx: NPF %#lx info %#lx rip %#lx rsp %#lx cr3 %#lx "
+		"(host %#lx) cr0 %#lx cr4 %#lx efer %#lx cs %#x/%#x ss %#x intinfo %#lx",
+		s->vp.index, this_pcpu()->index, s->vmcb_pa, v->exitinfo2, v->exitinfo1, v->rip, v->rsp, v->cr3,
+		read_cr3(), v->cr0, v->cr4, v->efer, v->cs.selector, v->cs.attrib, v->ss.selector, v->exitintinfo);
+	for (unsigned i = 0; i < pcpu_count; i++)
+		if (pcpus[i])
+			log_err("svm: pCPU %u: host save area %#lx, host state %#lx", i, pcpus[i]->arch.virt_area,
+				pcpus[i]->arch.host_state);
+}
+
 static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const struct vmcb *v)
 {
 	struct vp *vp = &s->vp;
@@ -311,6 +331,8 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 		e->gpa_fault.gpa = v->exitinfo2;
 		e->gpa_fault.access = (v->exitinfo1 & 2 ? VM_ACCESS_WRITE : VM_ACCESS_READ) |
 				      (v->exitinfo1 & 16 ? VM_ACCESS_EXEC : 0);
+		if (s->vp.partition->is_parent && hv_owns(v->exitinfo2 & ~0xfffull, 4096))
+			svm_dump_parent_fault(s);
 		break;
 	case SVM_EXIT_IOIO:
 		/* EXITINFO1 (APM §15.10.2): port 31:16, SZ32/16/8 6:4, REP 3, STR 2, IN 0. */
