@@ -15,6 +15,7 @@
 #include "hv/exit.h"
 #include "hv/hv.h"
 #include "hv/hypercall_table.h"
+#include "hv/interrupt.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
 #include "hv/run.h"
@@ -94,6 +95,27 @@ uint16_t hc_guest_memory(struct hypercall *hc)
 	else
 		n = guest_read_linear(p, &g, in.linear, hc->out, in.length);
 	return n == in.length ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_PARAMETER;
+}
+
+uint16_t hc_apic_access(struct hypercall *hc)
+{
+	struct keel_apic_access in;
+	struct partition *p;
+	struct vp *t;
+	uint16_t st;
+
+	memcpy(&in, hc->in, sizeof(in));
+	if ((st = child_vp(in.partition_id, in.vp_index, &p, &t)))
+		return st;
+	if (in.offset >= 0x1000 || (in.offset & 0xf) || (in.flags & ~KEEL_APIC_ACCESS_WRITE))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!t->suspended && !t->intercept_suspended)
+		return HV_STATUS_INVALID_VP_STATE;
+	if (vp_irq_mmio(t, in.offset, in.flags & KEEL_APIC_ACCESS_WRITE, &in.value) != VLAPIC_OK)
+		return HV_STATUS_INVALID_VP_STATE;
+	if (!(in.flags & KEEL_APIC_ACCESS_WRITE))
+		memcpy(hc->out, &in.value, sizeof(in.value));
+	return HV_STATUS_SUCCESS;
 }
 
 /* Copy [from, to) of the input at gpa into the private buffer. */

@@ -66,6 +66,8 @@ const struct hypercall_row hypercall_table[] = {
 	  .out_size = sizeof(struct keel_vp_state), .fn = hc_get_vp_state, .name = "KeelGetVpState" },
 	{ KEEL_HVCALL_GUEST_MEMORY, PARENT_SLOW, .in_size = sizeof(struct keel_guest_memory_input),
 	  .size = guest_memory_size, .fn = hc_guest_memory, .name = "KeelGuestMemory" },
+	{ KEEL_HVCALL_APIC_ACCESS, PARENT_SLOW, .in_size = sizeof(struct keel_apic_access), .out_size = 4,
+	  .fn = hc_apic_access, .name = "KeelApicAccess" },
 };
 
 const size_t hypercall_table_len = sizeof(hypercall_table) / sizeof(hypercall_table[0]);

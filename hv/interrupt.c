@@ -17,7 +17,6 @@ void vp_irq_reset(struct vp *vp)
 {
 	vlapic_reset(&vp->lapic, vp->index, vp->index == 0);
 	vp->irq_recheck = true;
-	vlapic_set_base(&vp->lapic, vlapic_get_base(&vp->lapic) | VLAPIC_BASE_X2APIC);
 	vp->pending_vector = 0;
 	memset(vp->posted, 0, sizeof(vp->posted));
 	vp->posted_init = false;
@@ -112,6 +111,24 @@ int vp_irq_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 	vcpu_set_reg(vp, VP_REG_TPR, vlapic_get_tpr(&vp->lapic) >> 4);
 	act(vp, &a);
 	return 0;
+}
+
+int vp_irq_mmio(struct vp *vp, uint32_t offset, bool write, uint32_t *value)
+{
+	struct vlapic_action a = { 0 };
+	int rc;
+
+	vp->irq_recheck = true;
+	vlapic_set_tpr(&vp->lapic, (uint8_t)(vcpu_get_reg(vp, VP_REG_TPR) << 4));
+	if (!write)
+		return vlapic_mmio_read(&vp->lapic, offset, value, ns_of_tsc(rdtsc()));
+	rc = vlapic_mmio_write(&vp->lapic, offset, *value, ns_of_tsc(rdtsc()), &a);
+	if (rc != VLAPIC_OK)
+		return rc;
+	vcpu_set_reg(vp, VP_REG_TPR, vlapic_get_tpr(&vp->lapic) >> 4);
+	if (a.send_ipi)
+		send_ipi(vp, &a.ipi);
+	return VLAPIC_OK;
 }
 
 void vp_irq_post(struct vp *vp, uint8_t vector)

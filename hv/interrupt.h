@@ -31,6 +31,9 @@ void vp_irq_reset(struct vp *vp);
 /* IA32_APIC_BASE and the x2APIC MSRs 0x800-0x8ff of a child: 0,
  * VCPU_MSR_FAULT or VCPU_MSR_UNKNOWN (as guest_msr). */
 int vp_irq_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value);
+/* An xAPIC register access (KEEL_HVCALL_APIC_ACCESS) for a VP that does
+ * not run: VLAPIC_* status.  A timer change takes effect when it runs. */
+int vp_irq_mmio(struct vp *vp, uint32_t offset, bool write, uint32_t *value);
 /* Expired timers raise their vectors; offer the highest requested one
  * (vp->pending_vector) for the backend to inject when the guest's IF,
  * interrupt shadow and task priority allow. */

@@ -89,16 +89,41 @@ static int pio_out(void *ctx, uint16_t port, unsigned size, uint32_t value)
 	return pio(ctx, port, size, &value, true);
 }
 
+/* The local APIC page of the VP that made the access, in xAPIC mode
+ * (KEEL_HVCALL_APIC_ACCESS); false when its APIC does not decode it. */
+static bool apic_access(struct access *a, uint64_t gpa, unsigned size, bool write, uint32_t *value)
+{
+	static struct keel_apic_access in __attribute__((aligned(64)));
+	static uint32_t out __attribute__((aligned(4096)));
+	uint32_t offset = (uint32_t)(gpa - ACPI_LAPIC_ADDRESS);
+
+	if (gpa < ACPI_LAPIC_ADDRESS || offset >= 0x1000)
+		return false;
+	/* Registers are 32 bits wide at 16-byte strides; a narrower or
+	 * misaligned access sees the containing register (writes need 32). */
+	in = (struct keel_apic_access){ a->vm->partition_id, a->vp_index, offset & ~0xfu,
+					write ? KEEL_APIC_ACCESS_WRITE : 0, *value };
+	if (write && (size != 4 || (offset & 0xf)))
+		return true; /* dropped, as the APIC does */
+	if ((uint16_t)hvcall(KEEL_HVCALL_APIC_ACCESS, (uint64_t)&in, (uint64_t)&out) != HV_STATUS_SUCCESS)
+		return false;
+	if (!write)
+		*value = (offset & 0xf) < 4 ? out >> (8 * (offset & 3)) : 0;
+	return true;
+}
+
 /* The scratch page is RAM-like; anything else reads all-ones. */
 static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *value)
 {
 	struct vm *vm = ((struct access *)ctx)->vm;
 	uint64_t off = gpa - VM_MMIO_SCRATCH;
 
-	uint32_t v32;
+	uint32_t v32 = 0;
 
 	*value = ~0ull;
-	if (gpa >= ACPI_IOAPIC_ADDRESS && gpa - ACPI_IOAPIC_ADDRESS < IOAPIC_MMIO_SIZE) {
+	if (apic_access(ctx, gpa, size, false, &v32)) {
+		*value = size >= 4 ? v32 : v32 & ((1u << (8 * size)) - 1);
+	} else if (gpa >= ACPI_IOAPIC_ADDRESS && gpa - ACPI_IOAPIC_ADDRESS < IOAPIC_MMIO_SIZE) {
 		ioapic_mmio_read(&vm->ioapic, (uint32_t)(gpa - ACPI_IOAPIC_ADDRESS), &v32);
 		*value = size >= 4 ? v32 : v32 & ((1u << (8 * size)) - 1);
 	} else if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch)) {
@@ -115,6 +140,10 @@ static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
 	struct vm *vm = ((struct access *)ctx)->vm;
 	uint64_t off = gpa - VM_MMIO_SCRATCH;
 
+	uint32_t v32 = (uint32_t)value;
+
+	if (apic_access(ctx, gpa, size, true, &v32))
+		return 0;
 	if (gpa >= ACPI_IOAPIC_ADDRESS && gpa - ACPI_IOAPIC_ADDRESS < IOAPIC_MMIO_SIZE)
 		ioapic_mmio_write(&vm->ioapic, (uint32_t)(gpa - ACPI_IOAPIC_ADDRESS), (uint32_t)value);
 	else if (gpa >= VM_MMIO_SCRATCH && off + size <= sizeof(vm->mmio_scratch))

@@ -20,6 +20,7 @@
 #define KEEL_HVCALL_GET_INFO 0x7f01
 #define KEEL_HVCALL_GET_VP_STATE 0x7f02
 #define KEEL_HVCALL_GUEST_MEMORY 0x7f03
+#define KEEL_HVCALL_APIC_ACCESS 0x7f04
 
 /*
  * KEEL_HVCALL_GUEST_MEMORY (slow; parent only): read or write a child's
@@ -44,6 +45,29 @@ struct keel_guest_memory_input {
 #define KEEL_GUEST_MEMORY_WRITE 1u
 #define KEEL_GUEST_MEMORY_MAX   (4096 - 32)
 _Static_assert(sizeof(struct keel_guest_memory_input) == 32, "keel_guest_memory_input layout");
+
+/*
+ * KEEL_HVCALL_APIC_ACCESS (slow; parent only): one 32-bit access to the
+ * xAPIC register page of a child's VP, at `offset` (0..0xff0, 16-byte
+ * aligned) from its APIC base, as the VP's own MOV would do it (the parent
+ * decodes the instruction that touched 0xfee00000-0xfee00fff).  The VP must
+ * be suspended or waiting for an intercept.  A write takes effect as on
+ * hardware: EOI, an ICR write (IPIs to the other VPs are posted and kicked),
+ * the timer.  Input struct keel_apic_access at RDX; output (a read) one
+ * uint32_t at R8.  HV_STATUS_INVALID_VP_STATE while the VP's APIC is not in
+ * xAPIC mode (disabled, or x2APIC: the page is then not decoded and the
+ * parent treats the access as an access to nothing);
+ * HV_STATUS_INVALID_PARAMETER for a bad offset or flags.
+ */
+struct keel_apic_access {
+	uint64_t partition_id;
+	uint32_t vp_index;
+	uint32_t offset;
+	uint32_t flags;          /* KEEL_APIC_ACCESS_WRITE */
+	uint32_t value;          /* written for a write */
+};
+#define KEEL_APIC_ACCESS_WRITE 1u
+_Static_assert(sizeof(struct keel_apic_access) == 24, "keel_apic_access layout");
 
 /*
  * KEEL_HVCALL_GET_VP_STATE (slow; parent only): input struct

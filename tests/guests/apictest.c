@@ -1,9 +1,11 @@
 /*
- * A multiboot v1 test kernel for a multiprocessor child's local APICs, in
- * x2APIC mode as Keel's children start (Intel SDM vol. 3 chapter 11; the
- * x2APIC MSRs in §11.12).  The bootstrap processor finds the processors in
- * the ACPI MADT, starts the others with INIT and SIPI (aptramp.S), then
- * checks, each as a named test:
+ * A multiboot v1 test kernel for a multiprocessor child's local APICs
+ * (Intel SDM vol. 3 chapter 11; the x2APIC MSRs in §11.12).  The bootstrap
+ * processor first checks the xAPIC mode every processor starts in (base MSR,
+ * the register page at 0xfee00000: ID, version, SVR, TPR, a self IPI and its
+ * EOI through the ICR), switches to x2APIC, finds the processors in the ACPI
+ * MADT, starts the others with INIT and SIPI (aptramp.S; each switches to
+ * x2APIC), then checks, each as a named test:
  *   - every AP arrives once, with the APIC ID and x2APIC logical ID
  *     (cluster << 16 | 1 << (id & 15)) the MADT promised;
  *   - fixed IPIs to each AP by physical ID; to a logical cluster mask;
@@ -38,6 +40,20 @@
 #define MSR_TIMER_DIV  0x83e
 #define MSR_SELF_IPI   0x83f
 #define MSR_REF_TIME   0x40000020 /* TLFS: 100 ns units */
+#define MSR_APIC_BASE  0x1b
+#define APIC_BASE_BSP    (1u << 8)
+#define APIC_BASE_X2APIC (1u << 10)
+#define APIC_BASE_ENABLE (1u << 11)
+
+/* xAPIC registers (SDM table 11-1), offsets in the page at 0xfee00000. */
+#define XAPIC_PAGE     0xfee00000u
+#define XAPIC_ID       0x020
+#define XAPIC_VERSION  0x030
+#define XAPIC_TPR      0x080
+#define XAPIC_EOI      0x0b0
+#define XAPIC_SVR      0x0f0
+#define XAPIC_ICR_LOW  0x300
+#define XAPIC_ICR_HIGH 0x310
 
 /* ICR (SDM figure 11-12): vector, delivery mode << 8, logical bit 11,
  * level assert bit 14, destination shorthand << 18, destination << 32. */
@@ -78,13 +94,32 @@ static volatile uint32_t timer_hits, pongs;
 static uint32_t cpu_ids[MAX_CPUS];
 static unsigned cpus;
 
-static uint32_t apic_id(void) { return (uint32_t)rdmsr(MSR_ID); }
+static volatile bool xapic_mode = true; /* the BSP's, until test_xapic ends */
+
+static uint32_t xapic_read(uint32_t reg) { return *(volatile uint32_t *)(uintptr_t)(XAPIC_PAGE + reg); }
+static void xapic_write(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(uintptr_t)(XAPIC_PAGE + reg) = v; }
+
+static uint32_t apic_id(void) { return xapic_mode ? xapic_read(XAPIC_ID) >> 24 : (uint32_t)rdmsr(MSR_ID); }
+
+static void apic_eoi(void)
+{
+	if (xapic_mode)
+		xapic_write(XAPIC_EOI, 0);
+	else
+		wrmsr(MSR_EOI, 0);
+}
+
+/* Leave xAPIC mode for x2APIC (SDM §11.12.5: enabled xAPIC -> x2APIC). */
+static void x2apic_enable(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_X2APIC);
+}
 
 __attribute__((interrupt)) static void ipi_isr(void *frame)
 {
 	(void)frame;
 	__atomic_add_fetch(&ipi_hits[apic_id() % MAX_CPUS], 1, __ATOMIC_SEQ_CST);
-	wrmsr(MSR_EOI, 0);
+	apic_eoi();
 }
 
 __attribute__((interrupt)) static void timer_isr_c(void *frame)
@@ -147,10 +182,18 @@ static uint32_t x2apic_ldr(uint32_t id) { return (id >> 4) << 16 | 1u << (id & 1
 
 void ap_main(void);
 
+static volatile uint32_t ap_base_bad; /* APs whose base MSR was not xAPIC, non-BSP */
+
 void ap_main(void)
 {
-	uint32_t id = apic_id();
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint32_t id;
 
+	if ((base & (APIC_BASE_BSP | APIC_BASE_X2APIC | APIC_BASE_ENABLE)) != APIC_BASE_ENABLE &&
+	    !(base & APIC_BASE_X2APIC)) /* a restarted AP keeps x2APIC mode (SDM §11.12.5.1) */
+		__atomic_add_fetch(&ap_base_bad, 1, __ATOMIC_SEQ_CST);
+	x2apic_enable();
+	id = apic_id();
 	idt_load();
 	wrmsr(MSR_SVR, 0x1ff);
 	ap_ldr[id % MAX_CPUS] = (uint32_t)rdmsr(MSR_LDR);
@@ -263,6 +306,37 @@ static void test_start_aps(void)
 		test_expect("AP logical ID", ap_ldr[id], x2apic_ldr(cpu_ids[i]));
 	}
 	test_expect("BSP logical ID", (uint32_t)rdmsr(MSR_LDR), x2apic_ldr(apic_id()));
+	test_expect("APs started in xAPIC mode, not BSP", ap_base_bad, 0);
+	test_end();
+}
+
+/* The BSP at entry: xAPIC mode and its register page, then x2APIC. */
+static void test_xapic(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint32_t id;
+
+	test_begin("xapic");
+	test_expect("base MSR: 0xfee00000, enabled, BSP, xAPIC", (uint32_t)base,
+		    XAPIC_PAGE | APIC_BASE_ENABLE | APIC_BASE_BSP);
+	id = xapic_read(XAPIC_ID) >> 24;
+	test_expect("version: integrated APIC", (xapic_read(XAPIC_VERSION) & 0xf0) == 0x10, 1);
+	test_expect("version: max LVT entry >= 5", ((xapic_read(XAPIC_VERSION) >> 16) & 0xff) >= 5, 1);
+	xapic_write(XAPIC_SVR, 0x1ff);
+	test_expect("SVR", xapic_read(XAPIC_SVR) & 0x1ff, 0x1ff);
+	xapic_write(XAPIC_TPR, 0x20);
+	test_expect("TPR", xapic_read(XAPIC_TPR), 0x20);
+	xapic_write(XAPIC_TPR, 0);
+	clear_hits();
+	xapic_write(XAPIC_ICR_HIGH, 0);
+	xapic_write(XAPIC_ICR_LOW, ICR_FIXED | ICR_ASSERT | ICR_SELF | IPI_VECTOR);
+	test_expect("self IPI through the ICR", wait_for(&ipi_hits[id % MAX_CPUS], 1, 1000), 1);
+	test_expect("ICR delivery status idle", xapic_read(XAPIC_ICR_LOW) & (1u << 12), 0);
+	cli();
+	x2apic_enable();
+	xapic_mode = false;
+	test_expect("base MSR: x2APIC", (uint32_t)rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC, APIC_BASE_X2APIC);
+	test_expect("same ID in x2APIC mode", apic_id(), id);
 	test_end();
 }
 
@@ -535,6 +609,7 @@ void mboot_main(uint32_t magic, const struct mb_info *mb)
 	idt_set(PING_VECTOR, (void (*)(void))ping_isr);
 	idt_set(PONG_VECTOR, (void (*)(void))pong_isr);
 	idt_load();
+	test_xapic();
 	say(OUT_COM1, "BSP APIC ID %u", apic_id());
 
 	find_cpus();
