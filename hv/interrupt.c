@@ -21,6 +21,8 @@ void vp_irq_reset(struct vp *vp)
 	memset(vp->posted, 0, sizeof(vp->posted));
 	vp->posted_init = false;
 	vp->posted_sipi = 0;
+	vp->posted_nmi = false;
+	vp->nmi_blocked = false;
 	vp->posted_any = false;
 	vp->wait_sipi = vp->index != 0; /* application processors wait for a SIPI */
 }
@@ -64,6 +66,9 @@ static void send_ipi(struct vp *vp, const struct vlapic_ipi *ipi)
 			vp->irq_recheck = true;
 		} else if (ipi->mode == VLAPIC_DM_FIXED || ipi->mode == VLAPIC_DM_LOWEST) {
 			vp_irq_post(t, ipi->vector);
+			run_kick(t);
+		} else if (ipi->mode == VLAPIC_DM_NMI) {
+			vp_irq_post_nmi(t);
 			run_kick(t);
 		} else if (ipi->mode == VLAPIC_DM_INIT) {
 			vp_irq_post_init(t);
@@ -143,6 +148,12 @@ void vp_irq_post_init(struct vp *vp)
 	__atomic_store_n(&vp->posted_any, true, __ATOMIC_SEQ_CST);
 }
 
+void vp_irq_post_nmi(struct vp *vp)
+{
+	__atomic_store_n(&vp->posted_nmi, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->posted_any, true, __ATOMIC_SEQ_CST);
+}
+
 void vp_irq_post_sipi(struct vp *vp, uint8_t vector)
 {
 	__atomic_store_n(&vp->posted_sipi, VP_SIPI_PENDING | vector, __ATOMIC_RELEASE);
@@ -191,8 +202,12 @@ static void take_posted(struct vp *vp)
 	if (__atomic_exchange_n(&vp->posted_init, false, __ATOMIC_ACQUIRE)) {
 		vlapic_init_reset(&vp->lapic);
 		vp->pending_vector = 0;
+		vp->lapic.nmi_pending = false;
+		vp->nmi_blocked = false;
 		vp->wait_sipi = true;
 	}
+	if (__atomic_exchange_n(&vp->posted_nmi, false, __ATOMIC_ACQUIRE) && !vp->wait_sipi)
+		vp->lapic.nmi_pending = true; /* (an AP in wait-for-SIPI ignores it) */
 	sipi = __atomic_exchange_n(&vp->posted_sipi, 0, __ATOMIC_ACQUIRE);
 	if ((sipi & VP_SIPI_PENDING) && vp->wait_sipi)
 		start_at_sipi(vp, (uint8_t)sipi);

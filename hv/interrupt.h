@@ -57,6 +57,7 @@ void vp_irq_post(struct vp *vp, uint8_t vector);
 /* From any CPU, then run_kick(vp): an INIT (the VP resets its APIC and
  * waits for a SIPI) and a SIPI (a VP waiting for one starts in real mode
  * at vector << 12; otherwise it is ignored, as on hardware). */
+void vp_irq_post_nmi(struct vp *vp);
 void vp_irq_post_init(struct vp *vp);
 void vp_irq_post_sipi(struct vp *vp, uint8_t vector);
 /* The backend injected (or the CPU delivered) `vector`. */

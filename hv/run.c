@@ -77,6 +77,8 @@ bool run_halt(struct vp *vp)
 		if (vp->pending_vector && (vcpu_get_reg(vp, VP_REG_RFLAGS) & RFLAGS_IF) &&
 		    (vp->pending_vector >> 4) > vcpu_get_reg(vp, VP_REG_TPR))
 			return true; /* an interrupt ends the HLT at once */
+		if (vp->lapic.nmi_pending && !vp->nmi_blocked)
+			return true; /* so does an NMI, whatever IF says */
 		spin_lock(&p->lock);
 		/* A post before this lock is seen here; one after it sees
 		 * HALTED and wakes the VP (run_kick). */

@@ -122,8 +122,12 @@ struct vp {
 	 * VP's own pCPU, which merges them into its APIC. */
 	uint32_t posted[8];
 	bool posted_init;            /* an INIT */
+	bool posted_nmi;             /* an NMI */
 	uint32_t posted_sipi;        /* a SIPI: VP_SIPI_PENDING | its vector */
 	bool posted_any;             /* set after any of the above */
+	/* NMIs (SDM 6.7.1): the APIC's nmi_pending waits while an NMI the
+	 * backend injected has not been ended by the guest's IRET. */
+	bool nmi_blocked;            /* (r) */
 	bool wait_sipi;              /* (r) wait-for-SIPI: runs nothing until a SIPI (an AP after reset or INIT) */
 	uint64_t irq_deadline;       /* (r) TSC of its next timer expiry, as of the last look */
 	uint64_t assist_page_msr;    /* (r) HV_X64_MSR_VP_ASSIST_PAGE (children) */

@@ -17,8 +17,8 @@
  *     until stopped, masked counts down without an interrupt;
  *   - INIT and SIPI again to a running AP restart it.
  * It prints on COM1 and leaves through the exit port 0xf4 with code 0x10 +
- * the number of failed tests.  NMI is not tested: Keel does not deliver it
- * to children yet.
+ * the number of failed tests.  NMIs: to one AP, to all but self and to
+ * self by ID (with IF clear), each arriving once.
  */
 #include "tests/guests/lib.h"
 #include "tests/guests/x86.h"
@@ -59,6 +59,7 @@
  * level assert bit 14, destination shorthand << 18, destination << 32. */
 #define ICR_FIXED      (0u << 8)
 #define ICR_LOWEST     (1u << 8)
+#define ICR_NMI        (4u << 8)
 #define ICR_INIT       (5u << 8)
 #define ICR_SIPI       (6u << 8)
 #define ICR_LOGICAL    (1u << 11)
@@ -90,6 +91,7 @@ extern volatile uint32_t ap_arrivals;
 static volatile uint32_t ipi_hits[MAX_CPUS];
 static volatile uint32_t ap_started[MAX_CPUS];  /* ap_main runs, by APIC ID */
 static volatile uint32_t ap_ldr[MAX_CPUS];
+static volatile uint32_t nmi_hits[MAX_CPUS];
 static volatile uint32_t timer_hits, pongs;
 static uint32_t cpu_ids[MAX_CPUS];
 static unsigned cpus;
@@ -120,6 +122,13 @@ __attribute__((interrupt)) static void ipi_isr(void *frame)
 	(void)frame;
 	__atomic_add_fetch(&ipi_hits[apic_id() % MAX_CPUS], 1, __ATOMIC_SEQ_CST);
 	apic_eoi();
+}
+
+/* NMIs take no EOI (SDM 11.8.5: the APIC's EOI is for fixed interrupts). */
+__attribute__((interrupt)) static void nmi_isr(void *frame)
+{
+	(void)frame;
+	__atomic_add_fetch(&nmi_hits[apic_id() % MAX_CPUS], 1, __ATOMIC_SEQ_CST);
 }
 
 __attribute__((interrupt)) static void timer_isr_c(void *frame)
@@ -429,6 +438,35 @@ static void test_lowest(void)
 	test_end();
 }
 
+/* NMI through the ICR: to one AP, to all but self, to self by ID; an NMI
+ * arrives whatever IF says, and wakes a halted processor. */
+static void test_nmi(void)
+{
+	uint32_t self = apic_id(), one = cpu_ids[1];
+	uint64_t end;
+
+	test_begin("nmi");
+	send_ipi(one, ICR_NMI | ICR_ASSERT);
+	test_expect("NMI to one AP", wait_for(&nmi_hits[one % MAX_CPUS], 1, 1000), 1);
+	send_ipi(0, ICR_NMI | ICR_ASSERT | ICR_OTHERS);
+	for (unsigned i = 1; i < cpus; i++) {
+		uint32_t id = cpu_ids[i] % MAX_CPUS;
+
+		test_expect("NMI to all but self", wait_for(&nmi_hits[id], id == one % MAX_CPUS ? 2 : 1, 1000),
+			    id == one % MAX_CPUS ? 2 : 1);
+	}
+	settle(10);
+	test_expect("no NMI at the sender", nmi_hits[self % MAX_CPUS], 0);
+	cli();
+	send_ipi(self, ICR_NMI | ICR_ASSERT);
+	end = ref_now() + 1000 * 10000;
+	while (!nmi_hits[self % MAX_CPUS] && ref_now() < end)
+		pause();
+	test_expect("NMI to self with IF clear", nmi_hits[self % MAX_CPUS], 1);
+	test_expect("each AP got exactly its NMIs", nmi_hits[one % MAX_CPUS], 2);
+	test_end();
+}
+
 static void test_tpr(void)
 {
 	test_begin("tpr");
@@ -608,6 +646,7 @@ void mboot_main(uint32_t magic, const struct mb_info *mb)
 	idt_set(TIMER_VECTOR, (void (*)(void))timer_isr_c);
 	idt_set(PING_VECTOR, (void (*)(void))ping_isr);
 	idt_set(PONG_VECTOR, (void (*)(void))pong_isr);
+	idt_set(2 /* NMI */, (void (*)(void))nmi_isr);
 	idt_load();
 	test_xapic();
 	say(OUT_COM1, "BSP APIC ID %u", apic_id());
@@ -621,6 +660,7 @@ void mboot_main(uint32_t magic, const struct mb_info *mb)
 			test_logical();
 			test_lowest();
 		}
+		test_nmi();
 		test_restart();
 	}
 	test_tpr();

@@ -6,7 +6,7 @@
 # IPI through the ICR and its EOI), switches to x2APIC, then finds its processors in the MADT, starts the APs with INIT and SIPI
 # (real mode at the SIPI vector), then checks fixed IPIs by physical and
 # logical destination and with every shorthand, the SELF IPI MSR, lowest
-# priority (one target), the TPR holding an interrupt back, the timer in
+# priority (one target), NMIs (one AP, all but self, self with IF clear), the TPR holding an interrupt back, the timer in
 # one-shot, periodic and masked modes, and INIT/SIPI of a running AP; it
 # leaves through the exit port with code 16 when all passed.
 . "$(dirname "$0")/_lib.sh"
@@ -24,7 +24,7 @@ boot --smp 2 --script "$SCRIPT" --timeout "$(per_emu 120 600)"
 
 has "^apictest: $vcpus CPUs in the MADT"
 for t in xapic madt init-sipi 'fixed ipi, physical' 'fixed ipi, shorthands' 'fixed ipi, logical' \
-	'lowest priority ipi' 'init-sipi of a running ap' tpr 'timer one-shot' 'timer periodic' 'timer masked'; do
+	'lowest priority ipi' nmi 'init-sipi of a running ap' tpr 'timer one-shot' 'timer periodic' 'timer masked'; do
 	has "^PASS apictest: $t\$"
 done
 has '^PASS apictest: all'

@@ -385,6 +385,13 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 		e->reason = VM_EXIT_XSETBV;
 		e->next_rip = svm_next_rip(s, op_xsetbv, sizeof(op_xsetbv));
 		break;
+	case SVM_EXIT_IRET:
+		/* The handler of the NMI Keel injected ends: NMIs may come again
+		 * (the IRET itself runs when the guest resumes). */
+		s->vp.nmi_blocked = false;
+		s->vmcb->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		e->reason = VM_EXIT_NONE;
+		break;
 	case SVM_EXIT_INVALID:
 		e->reason = VM_EXIT_ENTRY_FAILED;
 		break;
@@ -427,6 +434,26 @@ static void svm_deliver_interrupt(struct svm_vp *s)
 		   ((uint64_t)(vector >> 4) << SVM_V_INTR_PRIO_SHIFT) | ((uint64_t)vector << SVM_V_INTR_VECTOR_SHIFT);
 	s->virq_armed = true;
 	s->virq_vector = vector;
+}
+
+/*
+ * A child's pending NMI (its APIC's nmi_pending): injected when no other
+ * event is being delivered, no interrupt shadow holds it and no NMI Keel
+ * injected is still being handled.  SVM keeps no NMI blocking for injected
+ * NMIs, so Keel does (vp.nmi_blocked) and intercepts IRET to end it.  A
+ * held NMI waits for the next exit.
+ */
+static void svm_deliver_nmi(struct svm_vp *s)
+{
+	struct vmcb *v = s->vmcb;
+
+	if (!s->vp.lapic.nmi_pending || s->vp.nmi_blocked || (v->eventinj & SVM_EVENT_VALID) ||
+	    (v->interrupt_shadow & 1))
+		return;
+	v->eventinj = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | X86_EXC_NMI;
+	v->intercept_misc1 |= SVM_INTERCEPT_IRET;
+	s->vp.lapic.nmi_pending = false;
+	s->vp.nmi_blocked = true;
 }
 
 /* At an exit: a virtual interrupt the guest took is reported to its APIC;
@@ -481,6 +508,7 @@ int svm_exit_child(struct svm_vp *s)
 		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
 	if (go_on) {
 		vp_irq_update(&s->vp);
+		svm_deliver_nmi(s);
 		if (s->vp.pending_vector)
 			svm_deliver_interrupt(s);
 	}
@@ -511,6 +539,7 @@ static void svm_run(struct vp *vp)
 		s->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID
 										   : SVM_TLB_FLUSH_ALL;
 		tlb_entry_flushed(vp);
+		svm_deliver_nmi(s);
 		if (vp->pending_vector)
 			svm_deliver_interrupt(s);
 		svm_vp_loop_child(s);

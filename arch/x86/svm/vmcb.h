@@ -13,6 +13,7 @@
 #define SVM_INTERCEPT_NMI       (1u << 1)
 #define SVM_INTERCEPT_INIT      (1u << 3)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
+#define SVM_INTERCEPT_IRET      (1u << 20)
 #define SVM_INTERCEPT_HLT       (1u << 24)
 #define SVM_INTERCEPT_INVLPGA   (1u << 26)
 #define SVM_INTERCEPT_IOIO      (1u << 27)
@@ -45,6 +46,7 @@
 #define SVM_EVENT_VALID         (1ull << 31)
 #define SVM_EVENT_ERROR_VALID   (1ull << 11)
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
+#define SVM_EVENT_TYPE_NMI      (2ull << 8)
 
 /* Exit codes (APM Appendix C). */
 #define SVM_EXIT_CR8_WRITE 0x18
@@ -54,6 +56,7 @@
 #define SVM_EXIT_INIT      0x63
 #define SVM_EXIT_VINTR     0x64
 #define SVM_EXIT_CPUID     0x72
+#define SVM_EXIT_IRET      0x74
 #define SVM_EXIT_HLT       0x78
 #define SVM_EXIT_INVLPGA   0x7a
 #define SVM_EXIT_IOIO      0x7b

@@ -69,12 +69,14 @@ enum vmcs_field {
 /* Pin-based controls (SDM Table 24-5). */
 #define VMX_PIN_EXTERNAL_INTERRUPT (1u << 0)
 #define VMX_PIN_NMI_EXITING        (1u << 3)
+#define VMX_PIN_VIRTUAL_NMIS       (1u << 5)
 #define VMX_PIN_PREEMPTION_TIMER   (1u << 6)
 /* Primary processor-based controls (SDM Table 24-6). */
 #define VMX_PROC_INTR_WINDOW      (1u << 2)
 #define VMX_PROC_HLT_EXITING      (1u << 7)
 #define VMX_PROC_CR8_LOAD_EXITING (1u << 19)
 #define VMX_PROC_CR8_STORE_EXITING (1u << 20)
+#define VMX_PROC_NMI_WINDOW       (1u << 22)
 #define VMX_PROC_UNCONDITIONAL_IO (1u << 24)
 #define VMX_PROC_USE_MSR_BITMAPS  (1u << 28)
 #define VMX_PROC_SECONDARY        (1u << 31)
@@ -102,6 +104,7 @@ enum vmcs_field {
 #define VMX_EXIT_TRIPLE_FAULT      2
 #define VMX_EXIT_INIT_SIGNAL       3
 #define VMX_EXIT_INTR_WINDOW       7
+#define VMX_EXIT_NMI_WINDOW        8
 #define VMX_EXIT_CPUID             10
 #define VMX_EXIT_GETSEC            11
 #define VMX_EXIT_HLT               12

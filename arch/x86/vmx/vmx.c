@@ -53,11 +53,14 @@ static struct {
 	uint64_t ept_caps;
 	uint32_t revision;
 	uint32_t preempt_shift;   /* timer counts TSC >> this; (pin & timer bit) if usable */
+	bool virtual_nmis;        /* children get NMIs (vmx_deliver_nmi) */
 	uint64_t cr0_forced;      /* CR0 bits a guest cannot clear: fixed0, less PE and PG
 				     with unrestricted guest (SDM §26.3.1.1) */
 } caps;
 
 static uint64_t vmcs_enter(struct vmx_vp *s);
+
+static bool vmx_virtual_nmis(void) { return caps.virtual_nmis; }
 static void vmcs_leave(struct vmx_vp *s, uint64_t prev);
 
 static const char *const instruction_errors[] = {
@@ -156,6 +159,11 @@ static bool vmx_probe(void)
 		caps.preempt_shift = (uint32_t)(rdmsr(0x485) & 0x1f); /* IA32_VMX_MISC */
 	else
 		caps.preempt_shift = 64;
+	/* NMIs reach children only with virtual NMIs (which need NMI exiting)
+	 * and NMI-window exiting, both allowed-1 (SDM §24.6.1, A.3). */
+	caps.virtual_nmis = ((rdmsr(MSR_VMX_TRUE_PINBASED) >> 32) & (VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS)) ==
+				    (VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS) &&
+			    ((rdmsr(MSR_VMX_TRUE_PROCBASED) >> 32) & VMX_PROC_NMI_WINDOW);
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps.cr0_forced = caps.cr0_fixed0 & ~((caps.proc2 & VMX_PROC2_UNRESTRICTED) ? CR0_PE | CR0_PG : 0);
@@ -315,6 +323,7 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 		       caps.pin | (p->is_parent ? 0
 						: VMX_PIN_EXTERNAL_INTERRUPT |
 							  ((rdmsr(MSR_VMX_TRUE_PINBASED) >> 32) & VMX_PIN_NMI_EXITING) |
+							  (vmx_virtual_nmis() ? VMX_PIN_VIRTUAL_NMIS : 0) |
 							  (caps.preempt_shift < 64 ? VMX_PIN_PREEMPTION_TIMER : 0)));
 	err |= vmwrite(VMCS_PROC_CONTROLS,
 		       caps.proc | (p->is_parent ? 0
@@ -666,7 +675,8 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 		e->reason = VM_EXIT_SHUTDOWN;
 		return;
 	case VMX_EXIT_INTR_WINDOW:
-		e->reason = VM_EXIT_NONE; /* vmx_deliver_interrupt injects now */
+	case VMX_EXIT_NMI_WINDOW:
+		e->reason = VM_EXIT_NONE; /* vmx_deliver_nmi/_interrupt inject now */
 		return;
 	default:
 		e->reason = (reason & VMX_EXIT_ENTRY_FAILURE) ? VM_EXIT_ENTRY_FAILED : VM_EXIT_UNHANDLED;
@@ -674,6 +684,32 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	}
 	/* Instruction exits report the instruction's length (SDM §28.2.5). */
 	e->next_rip = s->vp.rip + vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
+}
+
+/*
+ * A child's pending NMI (its APIC's nmi_pending): injected when no other
+ * event is, and neither MOV SS, STI nor an NMI still being handled blocks
+ * it; else an NMI-window exit comes when it can be (SDM §25.2, §26.3.1.5).
+ * The CPU tracks the blocking of injected NMIs ("virtual NMIs"); without
+ * that control NMIs stay pending.
+ */
+static void vmx_deliver_nmi(struct vmx_vp *s)
+{
+	uint64_t proc = vmread(VMCS_PROC_CONTROLS);
+
+	if (!s->vp.lapic.nmi_pending || !vmx_virtual_nmis()) {
+		if (proc & VMX_PROC_NMI_WINDOW)
+			vmwrite(VMCS_PROC_CONTROLS, proc & ~VMX_PROC_NMI_WINDOW);
+		return;
+	}
+	if (!(vmread(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)) {
+		vmwrite(VMCS_ENTRY_INTR_INFO, VMX_INTR_VALID | VMX_INTR_TYPE_NMI | X86_EXC_NMI);
+		s->vp.lapic.nmi_pending = false;
+		proc &= ~VMX_PROC_NMI_WINDOW;
+	} else {
+		proc |= VMX_PROC_NMI_WINDOW;
+	}
+	vmwrite(VMCS_PROC_CONTROLS, proc);
 }
 
 /* A child's pending external interrupt (vp->pending_vector): inject it if
@@ -740,6 +776,7 @@ int vmx_exit(struct vmx_vp *s)
 		if (s->vp.rip != exit_rip)
 			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
 		vp_irq_update(&s->vp);
+		vmx_deliver_nmi(s);
 		vmx_deliver_interrupt(s);
 		/* The preemption timer starts afresh at every entry and some
 		 * CPUs (Bochs) take no external-interrupt exit while the guest
@@ -773,8 +810,10 @@ static void vmx_run(struct vp *vp)
 	if (!vp->partition->is_parent && caps.preempt_shift < 64)
 		vmwrite(VMCS_PREEMPTION_TIMER, run_slice_tsc() >> caps.preempt_shift);
 	set_host_state(s);
-	if (!vp->partition->is_parent)
+	if (!vp->partition->is_parent) {
+		vmx_deliver_nmi(s);
 		vmx_deliver_interrupt(s);
+	}
 	vmx_vp_loop(s);
 }
 
