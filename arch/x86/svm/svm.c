@@ -288,14 +288,26 @@ static void svm_write_cr8(struct svm_vp *s, struct vmcb *v)
 }
 
 /* Every exit but CPUID (svm_exit handles that one inline). */
-/* The parent touched the hypervisor's memory (refused by hv/partition.c):
+/*
+ * The parent touched the hypervisor's memory (refused by hv/partition.c):
  * its full state, for the first few times, to tell a wild parent from
- * corrupted guest state. */
+ * corrupted guest state.  A parent whose CR3 is the host's is not running
+ * its own code any more: under QEMU TCG (qemu-svm, rarely, while children
+ * boot on the other pCPU) the VMCB is found holding this pCPU's host state
+ * (RIP after VMRUN, the host stack and CR3) right after an exit, though it
+ * held the parent's before the VMRUN; only the processor's VMRUN/#VMEXIT
+ * writes those values.  That parent is crashed (docs/architecture.md).
+ */
 static __attribute__((cold, noinline)) void svm_dump_parent_fault(const struct svm_vp *s)
 {
 	static unsigned reported;
 	const struct vmcb *v = s->vmcb;
 
+	if (v->cr3 == read_cr3()) {
+		log_err("svm: the parent's saved state is the hypervisor's own (rip %#lx rsp %#lx cr3 %#lx): "
+			"its VMCB was overwritten at an exit", v->rip, v->rsp, v->cr3);
+		partition_crash(s->vp.partition, "its state was replaced by the host's at an exit");
+	}
 	if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) >= 3)
 		return;
 	log_err("svm: parent VP %u on pCPU %u, VMCB %#lx: NPF %#lx info %#lx rip %#lx rsp %#lx cr3 %#lx "
@@ -488,11 +500,23 @@ static inline int svm_handle(struct svm_vp *s, struct vmcb *v)
 
 /* The exit handlers svm_run.S calls: the parent's, and a child's, which
  * also looks after its virtual interrupt and its time slice. */
+/*
+ * An event whose delivery an exit interrupted, to deliver again.  An
+ * "exception" with a vector above 31 cannot be one (APM §15.20): QEMU
+ * records an external interrupt it was delivering that way; it goes back
+ * as the external interrupt it was.
+ */
+static __attribute__((noinline)) uint64_t svm_redeliver(uint64_t info)
+{
+	if ((info & SVM_EVENT_TYPE_MASK) == SVM_EVENT_TYPE_EXCEPTION && (info & 0xff) >= 32)
+		info &= ~(SVM_EVENT_TYPE_MASK | SVM_EVENT_ERROR_VALID);
+	return info;
+}
+
 static inline void svm_exit_common(struct vmcb *v)
 {
 	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
-	/* An event whose delivery the exit interrupted is delivered again. */
-	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? v->exitintinfo : 0;
+	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? svm_redeliver(v->exitintinfo) : 0;
 }
 
 int svm_exit_child(struct svm_vp *s)
@@ -508,7 +532,8 @@ int svm_exit_child(struct svm_vp *s)
 		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
 	if (go_on) {
 		vp_irq_update(&s->vp);
-		svm_deliver_nmi(s);
+		if (s->vp.lapic.nmi_pending)
+			svm_deliver_nmi(s);
 		if (s->vp.pending_vector)
 			svm_deliver_interrupt(s);
 	}

@@ -47,6 +47,7 @@
 #define SVM_EVENT_ERROR_VALID   (1ull << 11)
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
 #define SVM_EVENT_TYPE_NMI      (2ull << 8)
+#define SVM_EVENT_TYPE_MASK     (7ull << 8)
 
 /* Exit codes (APM Appendix C). */
 #define SVM_EXIT_CR8_WRITE 0x18

@@ -776,7 +776,8 @@ int vmx_exit(struct vmx_vp *s)
 		if (s->vp.rip != exit_rip)
 			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
 		vp_irq_update(&s->vp);
-		vmx_deliver_nmi(s);
+		if (s->vp.lapic.nmi_pending || (vmread(VMCS_PROC_CONTROLS) & VMX_PROC_NMI_WINDOW))
+			vmx_deliver_nmi(s);
 		vmx_deliver_interrupt(s);
 		/* The preemption timer starts afresh at every entry and some
 		 * CPUs (Bochs) take no external-interrupt exit while the guest
