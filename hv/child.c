@@ -10,6 +10,7 @@
 #include "hv/log.h"
 #include "hv/run.h"
 #include "hv/tlb.h"
+#include "hv/port.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
@@ -90,6 +91,9 @@ static void *pool_virt(void *ctx, uint64_t phys) { return phys_to_virt(phys); }
 
 /* ---- lifecycle ---- */
 
+/* Partition serials (hv/port.h); the parent's is its id. */
+static uint64_t serials = PARENT_PARTITION_ID;
+
 uint16_t child_create(uint64_t *id)
 {
 	uint64_t page;
@@ -107,7 +111,10 @@ uint16_t child_create(uint64_t *id)
 		p->state = PARTITION_CREATED;
 		memset(p->ram_pages_known, 0xff, sizeof(p->ram_pages_known)); /* nothing known yet */
 		p->slat_ops = (struct pt_ops){ pool_alloc, pool_free, pool_virt, p };
+		p->serial = ++serials;
+		spin_lock(&ipc_lock); /* published whole to posters (hv/port.h) */
 		partitions[i] = p;
+		spin_unlock(&ipc_lock);
 		*id = i;
 		return HV_STATUS_SUCCESS;
 	}
@@ -126,6 +133,7 @@ uint16_t child_initialize(struct partition *p)
 
 uint16_t child_finalize(struct partition *p)
 {
+	ipc_partition_teardown(p); /* nothing is posted to or from it any more */
 	for (uint32_t i = 0; i < PARTITION_MAX_VPS; i++)
 		if (p->vps[i] && child_delete_vp(p, i))
 			return HV_STATUS_INVALID_VP_STATE;
@@ -152,7 +160,9 @@ uint16_t child_delete(struct partition *p)
 	}
 	while ((page = pool_alloc(p)))
 		parent_return(page);
+	spin_lock(&ipc_lock); /* no post still looks at it */
 	partitions[p->id] = NULL;
+	spin_unlock(&ipc_lock);
 	frame_free(&hv_frames, (uint64_t)p, 1);
 	return HV_STATUS_SUCCESS;
 }
@@ -270,6 +280,8 @@ uint16_t child_create_vp(struct partition *p, uint32_t index)
 
 uint16_t child_delete_vp(struct partition *p, uint32_t index)
 {
+	struct vp *vp;
+
 	if (index >= PARTITION_MAX_VPS || !p->vps[index])
 		return HV_STATUS_INVALID_VP_INDEX;
 	/* Its siblings reach it (IPIs, hv/interrupt.c) while they run: it
@@ -279,7 +291,11 @@ uint16_t child_delete_vp(struct partition *p, uint32_t index)
 			return HV_STATUS_INVALID_VP_STATE;
 	if (run_stop(p->vps[index]))
 		return HV_STATUS_INVALID_VP_STATE; /* still on its CPU: keep it */
-	vp_destroy(p->vps[index]);
+	vp = p->vps[index];
+	spin_lock(&ipc_lock); /* no post or signal still reaches it (hv/port.h) */
 	p->vps[index] = NULL;
+	spin_unlock(&ipc_lock);
+	synic_flush(vp);
+	vp_destroy(vp);
 	return HV_STATUS_SUCCESS;
 }

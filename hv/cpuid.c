@@ -10,6 +10,7 @@
 #include "arch/x86/cpu.h"
 #include "hv/abi/keel_hypercall.h"
 #include "hv/abi/tlfs.h"
+#include "hv/abi/tlfs_port.h"
 #include "hv/abi/version.h"
 #include "hv/exit.h"
 #include "hv/hv.h"
@@ -31,6 +32,9 @@
  * reference TSC page, hv/msr.c). */
 #define HV_CHILD_ACCESS HV_ACCESS_PARTITION_REFERENCE_TSC
 
+/* 0x40000003 EBX: what only the parent may do (hv/port.h). */
+#define HV_PARENT_PRIVILEGES (HV_PRIVILEGE_CREATE_PORT | HV_PRIVILEGE_CONNECT_PORT)
+
 static struct cpuid_regs hv_leaves[HV_LEAVES];
 
 void cpuid_policy_init(void)
@@ -47,6 +51,7 @@ void cpuid_policy_init(void)
 	l[2].ebx = 0u << 16 | 1u;
 	l[3].eax = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX | HV_ACCESS_PARTITION_REFERENCE_COUNTER |
 		   HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS | HV_ACCESS_FREQUENCY_MSRS;
+	l[3].ebx = HV_PRIVILEGE_POST_MESSAGES | HV_PRIVILEGE_SIGNAL_EVENTS | HV_PARENT_PRIVILEGES;
 	l[3].edx = HV_FEATURE_GUEST_CRASH_MSRS | HV_FEATURE_FREQUENCY_MSRS;
 	l[5].eax = PARTITION_MAX_VPS; /* maximum virtual processors */
 	l[5].ebx = pcpu_count;        /* maximum logical processors */
@@ -198,8 +203,10 @@ bool cpuid_exit(struct vp *vp)
 		uint32_t i = leaf - HV_CPUID_VENDOR_AND_MAX;
 
 		r = i < HV_LEAVES ? hv_leaves[i] : (struct cpuid_regs){ 0, 0, 0, 0 };
-		if (i == 3 && !vp->partition->is_parent)
+		if (i == 3 && !vp->partition->is_parent) {
 			r.eax |= HV_CHILD_ACCESS;
+			r.ebx &= ~HV_PARENT_PRIVILEGES;
+		}
 	} else {
 		r = cpuid_processor(vp, leaf);
 	}

@@ -8,6 +8,7 @@
 #include "hv/abi/keel_hypercall.h"
 #include "hv/abi/tlfs.h"
 #include "hv/abi/tlfs_partition.h"
+#include "hv/abi/tlfs_port.h"
 
 /* A write carries its data after the header; a read returns it as output. */
 static uint16_t guest_memory_size(const void *fixed, size_t *in_len, size_t *out_len)
@@ -57,8 +58,20 @@ const struct hypercall_row hypercall_table[] = {
 	  .in_elem = 4, .out_elem = REG_VALUE, .fn = hc_get_vp_registers, .name = "GetVpRegisters" },
 	{ HVCALL_SET_VP_REGISTERS, PARENT_REP, HV_SET_VP_REGISTERS_MAX, .in_size = sizeof(struct hv_input_vp_registers),
 	  .in_elem = sizeof(struct hv_register_assoc), .fn = hc_set_vp_registers, .name = "SetVpRegisters" },
+	{ HVCALL_DELETE_PORT, HC_PARENT_ONLY | HC_FAST | HC_SLOW, .in_size = sizeof(struct hv_input_delete_port),
+	  .fn = hc_delete_port, .name = "DeletePort" },
+	{ HVCALL_DISCONNECT_PORT, HC_PARENT_ONLY | HC_FAST | HC_SLOW, .in_size = sizeof(struct hv_input_disconnect_port),
+	  .fn = hc_disconnect_port, .name = "DisconnectPort" },
+	{ HVCALL_POST_MESSAGE, HC_SLOW, .in_size = sizeof(struct hv_input_post_message), .fn = hc_post_message,
+	  .name = "PostMessage" },
+	{ HVCALL_SIGNAL_EVENT, HC_FAST | HC_SLOW, .in_size = sizeof(struct hv_input_signal_event),
+	  .fn = hc_signal_event, .name = "SignalEvent" },
 	{ HVCALL_ASSERT_VIRTUAL_INTERRUPT, PARENT_SLOW, .in_size = sizeof(struct hv_input_assert_virtual_interrupt),
 	  .fn = hc_assert_virtual_interrupt, .name = "AssertVirtualInterrupt" },
+	{ HVCALL_CREATE_PORT, PARENT_SLOW, .in_size = sizeof(struct hv_input_create_port), .fn = hc_create_port,
+	  .name = "CreatePort" },
+	{ HVCALL_CONNECT_PORT, PARENT_SLOW, .in_size = sizeof(struct hv_input_connect_port), .fn = hc_connect_port,
+	  .name = "ConnectPort" },
 	{ KEEL_HVCALL_NULL, HC_FAST | HC_SLOW, .fn = hc_null, .name = "KeelNull" },
 	{ KEEL_HVCALL_GET_INFO, PARENT_SLOW, .out_size = sizeof(struct keel_hv_info), .fn = hc_get_info,
 	  .name = "KeelGetInfo" },

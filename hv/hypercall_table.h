@@ -158,6 +158,13 @@ hypercall_fn hc_create_vp;
 hypercall_fn hc_assert_virtual_interrupt;
 hypercall_fn hc_delete_vp;
 hypercall_fn hc_get_vp_registers;
+/* hv/port.c */
+hypercall_fn hc_create_port;
+hypercall_fn hc_delete_port;
+hypercall_fn hc_connect_port;
+hypercall_fn hc_disconnect_port;
+hypercall_fn hc_post_message;
+hypercall_fn hc_signal_event;
 hypercall_fn hc_set_vp_registers;
 
 /* A table's own consistency (sorted, unique, fast rows small): for tests. */

@@ -54,10 +54,10 @@ static uint8_t fetch(struct vp *vp, uint64_t la, uint8_t bytes[16])
 
 static bool send(struct vp *vp, uint32_t type, uint8_t size)
 {
-	vp->msg.header.message_type = type;
-	vp->msg.header.payload_size = size;
-	vp->msg.header.message_flags = 0;
-	vp->msg.header.sender = vp->partition->id;
+	vp->intercept.msg.header.message_type = type;
+	vp->intercept.msg.header.payload_size = size;
+	vp->intercept.msg.header.message_flags = 0;
+	vp->intercept.msg.header.sender = vp->partition->id;
 	vp->intercept_built = true;
 	run_wait_intercept(vp);
 	return false;
@@ -65,7 +65,7 @@ static bool send(struct vp *vp, uint32_t type, uint8_t size)
 
 bool intercept_io(struct vp *vp)
 {
-	struct hv_x64_io_port_intercept_message *m = &vp->msg.io_port;
+	struct hv_x64_io_port_intercept_message *m = &vp->intercept.msg.io_port;
 	const struct vm_exit *e = &vp->exit;
 	uint64_t la;
 
@@ -89,7 +89,7 @@ bool intercept_io(struct vp *vp)
 
 bool intercept_unmapped_gpa(struct vp *vp)
 {
-	struct hv_x64_memory_intercept_message *m = &vp->msg.memory;
+	struct hv_x64_memory_intercept_message *m = &vp->intercept.msg.memory;
 	const struct vm_exit *e = &vp->exit;
 	uint8_t access = e->gpa_fault.access & VM_ACCESS_EXEC    ? HV_INTERCEPT_ACCESS_EXECUTE
 			 : e->gpa_fault.access & VM_ACCESS_WRITE ? HV_INTERCEPT_ACCESS_WRITE
@@ -118,8 +118,8 @@ void intercept_post(struct vp *vp)
 void intercept_complete(struct vp *vp)
 {
 	/* Completed before the parent saw it: the message is stale.  (The VP
-	 * waits, so nothing posts for it meanwhile; msg_link.queued is stable.) */
-	if (vp->msg_link.queued)
+	 * waits, so nothing posts for it meanwhile; intercept.link.queued is stable.) */
+	if (vp->intercept.link.queued)
 		synic_cancel(vp);
 	vp->intercept_suspended = false;
 	run_resume_intercept(vp);

@@ -8,6 +8,7 @@
 #include "hv/run.h"
 #include "hv/sched.h"
 #include "hv/stimer.h"
+#include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
 #define MSR_X2APIC_FIRST 0x800u
@@ -246,7 +247,10 @@ void vp_irq_refresh(struct vp *vp)
 
 void vp_irq_injected(struct vp *vp, uint8_t vector)
 {
-	vlapic_ack(&vp->lapic, vector);
+	/* A SynIC vector with auto-EOI is not left in service (TLFS SINTx
+	 * AutoEoi): it was the highest, so the EOI ends just it. */
+	if (vlapic_ack(&vp->lapic, vector) && synic_auto_eoi(vp, vector))
+		vlapic_eoi(&vp->lapic, NULL);
 	vp->irq_recheck = true;
 }
 

@@ -12,6 +12,7 @@
 #include "hv/intercept.h"
 #include "hv/log.h"
 #include "hv/pcpu.h"
+#include "hv/port.h"
 #include "hv/run.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
@@ -162,6 +163,9 @@ int parent_create(void)
 	}
 	p->id = PARENT_PARTITION_ID;
 	p->is_parent = true;
+	p->serial = PARENT_PARTITION_ID;
+	if (ipc_parent_init())
+		return -1;
 	memset(p->ram_pages_known, 0xff, sizeof(p->ram_pages_known)); /* nothing known yet */
 	if (pt_init(&p->slat, vcpu->slat_format, &hv_pt_ops))
 		return -1;

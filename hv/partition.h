@@ -31,6 +31,9 @@ enum partition_state {
  * run its VPs, with atomic accesses (tlb_gen, hv/tlb.h). */
 #define PARTITION_RAM_CACHE 8
 
+struct port;
+struct connection;
+
 struct partition {
 	uint32_t id;                 /* (i) */
 	bool is_parent;              /* (i) holds management privileges */
@@ -59,6 +62,11 @@ struct partition {
 	uint32_t cpu_weight;         /* scheduler weight of its VPs; 0 = default */
 	uint64_t tlb_gen;            /* second-level generation (hv/tlb.h) */
 	uint64_t ram_pages_known[PARTITION_RAM_CACHE]; /* partition_gpa_to_hva: pages known to be RAM; ~0 = none */
+	/* Inter-partition communication (hv/port.h), all under ipc_lock: */
+	uint64_t serial;             /* (i) unique among all partitions ever created */
+	struct port *ports;          /* its ports (it receives), allocated at the first */
+	struct connection *connections; /* its connections (it sends) */
+	uint32_t port_count, connection_count; /* rows in use (the tables are packed) */
 };
 
 extern struct partition parent_partition;

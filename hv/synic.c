@@ -1,11 +1,14 @@
-/* SynIC registers and message delivery; contract in synic.h. */
+/* SynIC registers, message delivery and event flags; contract in synic.h. */
 #include "hv/synic.h"
 
 #include <string.h>
 
 #include "arch/x86/apic.h"
+#include "hv/abi/tlfs.h"
+#include "hv/interrupt.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
+#include "hv/run.h"
 #include "hv/vcpu_ops.h"
 
 void synic_init(struct synic *s)
@@ -15,87 +18,175 @@ void synic_init(struct synic *s)
 		s->sint[i] = HV_SYNIC_SINT_RESET_VALUE;
 }
 
-/* The receiver's SINT0 slot, or NULL while its SynIC or SIM page is off. */
-static struct hv_message *sint0_slot(struct vp *t)
+static bool enabled(const struct synic *s, uint64_t page_msr)
 {
-	struct synic *s = &t->synic;
-	struct hv_message_page *page;
-
-	if (!(s->scontrol & HV_SYNIC_SCONTROL_ENABLE) || !(s->simp & HV_SYNIC_PAGE_ENABLE))
-		return NULL;
-	page = partition_gpa_to_hva(t->partition, s->simp & HV_SYNIC_PAGE_GPA_MASK, 4096, true);
-	return page ? &page->sint_message[HV_SYNIC_INTERCEPTION_SINT] : NULL;
+	return (s->scontrol & HV_SYNIC_SCONTROL_ENABLE) && (page_msr & HV_SYNIC_PAGE_ENABLE);
 }
 
-/* Raise SINT0's vector on the receiver's pCPU unless it polls (or masked
- * it).  The receiver is the parent's VP, which owns the BSP and takes its
- * interrupts directly. */
-static void notify(struct vp *t)
+/* One of t's overlay pages (SIM or SIEF), or NULL while it is off or not
+ * RAM of t's (lock held). */
+static void *page_of(struct vp *t, uint64_t page_msr)
 {
-	uint64_t sint = t->synic.sint[HV_SYNIC_INTERCEPTION_SINT];
+	if (!enabled(&t->synic, page_msr))
+		return NULL;
+	return partition_gpa_to_hva(t->partition, page_msr & HV_SYNIC_PAGE_GPA_MASK, 4096, true);
+}
 
-	if (sint & (HV_SYNIC_SINT_MASKED | HV_SYNIC_SINT_POLLING))
+/* Raise SINT `sint` of t unless it is masked or polled (lock held). */
+static void raise_sint(struct vp *t, unsigned sint)
+{
+	uint64_t v = t->synic.sint[sint];
+	uint8_t vector = (uint8_t)(v & HV_SYNIC_SINT_VECTOR_MASK);
+
+	if (v & (HV_SYNIC_SINT_MASKED | HV_SYNIC_SINT_POLLING))
 		return;
-	apic_send_fixed(pcpus[0]->apic_id, (uint8_t)(sint & HV_SYNIC_SINT_VECTOR_MASK));
+	if (t->partition->is_parent) {
+		apic_send_fixed(pcpus[0]->apic_id, vector);
+		return;
+	}
+	vp_irq_post(t, vector);
+	run_kick(t);
+}
+
+static void hand_back(struct synic_msg *m)
+{
+	__atomic_store_n(&m->busy, false, __ATOMIC_RELEASE);
 }
 
 /*
- * Move queued messages into the slot while it is empty (lock held).  The
- * receiver empties a slot by storing HV_MESSAGE_TYPE_NONE and then reads
- * the pending flag; here the flag is set with a locked operation before
- * the type is read again, so one of the two sides always sees the other.
+ * Move queued messages of one SINT into its slot while the slot is empty
+ * (lock held).  The receiver empties a slot by storing
+ * HV_MESSAGE_TYPE_NONE and then reads the pending flag; here the flag is
+ * set with a locked operation before the type is read again, so one of the
+ * two sides always sees the other.
  */
-static void deliver(struct vp *t)
+static void deliver(struct vp *t, unsigned sint, struct hv_message_page *page)
 {
-	struct synic *s = &t->synic;
-	struct hv_message *slot = sint0_slot(t);
+	struct msg_queue *q = &t->synic.queue[sint];
+	struct hv_message *slot;
 
-	while (slot && s->queue.head) {
+	if (!page || !q->head)
+		return;
+	slot = &page->sint_message[sint];
+	while (q->head) {
 		volatile uint32_t *type = &slot->header.message_type;
-		struct vp *src;
+		struct synic_msg *m;
 
 		if (*type != HV_MESSAGE_TYPE_NONE) {
 			__atomic_fetch_or(&slot->header.message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST);
 			if (*type != HV_MESSAGE_TYPE_NONE)
 				return;
 		}
-		src = container_of(msg_queue_pop(&s->queue), struct vp, msg_link);
-		memcpy(slot->payload, src->msg.payload, src->msg.header.payload_size);
-		slot->header.payload_size = src->msg.header.payload_size;
-		slot->header.message_flags = s->queue.head ? HV_MESSAGE_FLAG_PENDING : 0;
-		slot->header.sender = src->msg.header.sender;
-		__atomic_store_n(type, src->msg.header.message_type, __ATOMIC_RELEASE);
-		notify(t);
+		m = container_of(msg_queue_pop(q), struct synic_msg, link);
+		memcpy(slot->payload, m->msg.payload, m->msg.header.payload_size);
+		slot->header.payload_size = m->msg.header.payload_size;
+		slot->header.message_flags = q->head ? HV_MESSAGE_FLAG_PENDING : 0;
+		slot->header.reserved = 0;
+		slot->header.sender = m->msg.header.sender;
+		__atomic_store_n(type, m->msg.header.message_type, __ATOMIC_RELEASE);
+		hand_back(m);
+		raise_sint(t, sint);
 	}
+}
+
+static void deliver_all(struct vp *t)
+{
+	struct hv_message_page *page = page_of(t, t->synic.simp);
+
+	for (unsigned i = 0; i < HV_SYNIC_SINT_COUNT; i++)
+		deliver(t, i, page);
+}
+
+void synic_queue(struct vp *t, unsigned sint, struct synic_msg *m)
+{
+	struct synic *s = &t->synic;
+
+	spin_lock(&s->lock);
+	m->to = t;
+	m->sint = (uint8_t)sint;
+	/* A sender still waiting (an intercept completed before it was
+	 * delivered) keeps its place; its entry carries the new message. */
+	msg_queue_post(&s->queue[sint], &m->link);
+	deliver(t, sint, page_of(t, s->simp));
+	spin_unlock(&s->lock);
+}
+
+void synic_unqueue(struct vp *t, struct synic_msg *m)
+{
+	struct synic *s = &t->synic;
+
+	spin_lock(&s->lock);
+	if (m->to == t && msg_queue_remove(&s->queue[m->sint], &m->link))
+		hand_back(m);
+	spin_unlock(&s->lock);
+}
+
+void synic_flush(struct vp *t)
+{
+	struct synic *s = &t->synic;
+	struct msg_link *l;
+
+	spin_lock(&s->lock);
+	for (unsigned i = 0; i < HV_SYNIC_SINT_COUNT; i++)
+		while ((l = msg_queue_pop(&s->queue[i])))
+			hand_back(container_of(l, struct synic_msg, link));
+	spin_unlock(&s->lock);
+}
+
+uint16_t synic_ready(struct vp *t, bool events)
+{
+	const struct synic *s = &t->synic;
+	uint64_t page = events ? __atomic_load_n(&s->siefp, __ATOMIC_RELAXED) : __atomic_load_n(&s->simp, __ATOMIC_RELAXED);
+
+	return enabled(s, page) ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_SYNIC_STATE;
+}
+
+uint16_t synic_signal(struct vp *t, unsigned sint, unsigned flag)
+{
+	struct synic *s = &t->synic;
+	struct hv_synic_event_flags_page *page;
+	uint8_t bit = (uint8_t)HV_EVENT_FLAG_BIT(flag), old;
+
+	spin_lock(&s->lock);
+	page = page_of(t, s->siefp);
+	if (!page) {
+		spin_unlock(&s->lock);
+		return HV_STATUS_INVALID_SYNIC_STATE;
+	}
+	old = __atomic_fetch_or(&page->sint_event_flags[sint].flags[HV_EVENT_FLAG_BYTE(flag)], bit, __ATOMIC_SEQ_CST);
+	if (!(old & bit))
+		raise_sint(t, sint);
+	spin_unlock(&s->lock);
+	return HV_STATUS_SUCCESS;
 }
 
 void synic_post(struct vp *src)
 {
-	struct vp *t = parent_partition.vps[0];
-	struct synic *s = &t->synic;
-
-	spin_lock(&s->lock);
-	/* A sender still waiting (its earlier message was completed before it
-	 * was delivered) keeps its place; its entry carries the new message. */
-	msg_queue_post(&s->queue, &src->msg_link);
-	deliver(t);
-	spin_unlock(&s->lock);
+	synic_queue(parent_partition.vps[0], HV_SYNIC_INTERCEPTION_SINT, &src->intercept);
 }
 
 void synic_cancel(struct vp *src)
 {
-	struct synic *s = &parent_partition.vps[0]->synic;
+	synic_unqueue(parent_partition.vps[0], &src->intercept);
+}
 
-	spin_lock(&s->lock);
-	msg_queue_remove(&s->queue, &src->msg_link);
-	spin_unlock(&s->lock);
+/* The vectors of unmasked auto-EOI SINTs (after a SINT write, lock held). */
+static void update_auto_eoi(struct synic *s)
+{
+	memset(s->auto_eoi, 0, sizeof(s->auto_eoi));
+	for (unsigned i = 0; i < HV_SYNIC_SINT_COUNT; i++) {
+		uint64_t v = s->sint[i];
+		uint8_t vector = (uint8_t)(v & HV_SYNIC_SINT_VECTOR_MASK);
+
+		if ((v & HV_SYNIC_SINT_AUTO_EOI) && !(v & HV_SYNIC_SINT_MASKED))
+			s->auto_eoi[vector >> 5] |= 1u << (vector & 31);
+	}
 }
 
 int synic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 {
 	struct synic *s = &vp->synic;
 	uint64_t *reg;
-	int rc = 0;
 
 	switch (msr) {
 	case HV_X64_MSR_SCONTROL: reg = &s->scontrol; break;
@@ -107,10 +198,12 @@ int synic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 		*value = HV_SYNIC_VERSION_1;
 		return 0;
 	case HV_X64_MSR_EOM:
-		if (!write)
-			return VCPU_MSR_FAULT;
+		if (!write) {
+			*value = 0;
+			return 0;
+		}
 		spin_lock(&s->lock);
-		deliver(vp);
+		deliver_all(vp);
 		spin_unlock(&s->lock);
 		return 0;
 	default:
@@ -128,7 +221,8 @@ int synic_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 	}
 	spin_lock(&s->lock);
 	*reg = *value;
-	deliver(vp); /* the page may just have been enabled */
+	update_auto_eoi(s);
+	deliver_all(vp); /* a page or SINT may just have been enabled */
 	spin_unlock(&s->lock);
-	return rc;
+	return 0;
 }

@@ -47,6 +47,7 @@ struct vp_segment {
 #define VP_SIPI_PENDING 0x100u
 
 struct partition;
+struct vp;
 
 struct vp_stats {
 	uint64_t exits;
@@ -57,14 +58,27 @@ struct vp_stats {
 	uint64_t exceptions;         /* intercepted and reflected (#DB, #AC) */
 };
 
+/* A message waiting for a VP's SIM slot: a child's intercept (its VP's
+ * `intercept`) or one of a message port's buffers (hv/port.c).  While it
+ * is queued it is under the lock of the receiving VP's SynIC (s). */
+struct synic_msg {
+	struct msg_link link;        /* (s) its place on the receiver's queue */
+	bool busy;                   /* port buffers: taken by a post (under ipc_lock), given back
+				      * when delivered or dropped (s); atomic */
+	uint8_t sint;                /* where it is queued, set before queuing */
+	struct vp *to;
+	struct hv_message msg;       /* written before queuing; read by delivery under (s) */
+};
+
 /* A VP's synthetic interrupt controller (TLFS "Inter-Partition
- * Communication"): its MSRs, and the intercept messages of child VPs waiting
- * for its SINT0 slot (hv/synic.c). */
+ * Communication"): its MSRs, and per SINT the messages waiting for that
+ * SINT's slot (hv/synic.c). */
 struct synic {
-	struct spinlock lock;        /* protects all of it */
+	struct spinlock lock;        /* protects all of it but auto_eoi */
 	uint64_t scontrol, siefp, simp;
 	uint64_t sint[HV_SYNIC_SINT_COUNT];
-	struct msg_queue queue;      /* senders waiting for the SINT0 slot (their msg_link) */
+	struct msg_queue queue[HV_SYNIC_SINT_COUNT]; /* struct synic_msg links */
+	uint32_t auto_eoi[8];        /* (r) vectors of unmasked auto-EOI SINTs */
 };
 
 /* A child VP's synthetic timer 0 (direct mode only; docs/guests.md). */
@@ -84,7 +98,7 @@ struct stimer {
  *       state (gpr, rip, the backend's VMCB/VMCS, xstate), its exit and
  *       counters.
  *  (q)  under its pCPU's lock (pcpu.lock).
- *  (s)  under the parent SynIC's lock (synic.lock).
+ *  (s)  under the receiving VP's SynIC lock (synic.lock).
  *  (p)  the parent's hypercalls only (one at a time, on the BSP).
  */
 struct vp {
@@ -108,11 +122,10 @@ struct vp {
 	/* Intercepts (hv/intercept.c): the message is built in the exit and
 	 * posted to the parent once the VP has left its pCPU; the VP waits
 	 * (VP_INTERCEPT) until the parent clears HvRegisterInterceptSuspend. */
-	bool intercept_built;        /* (r) msg holds a message not yet posted */
+	bool intercept_built;        /* (r) intercept holds a message not yet posted */
 	volatile bool intercept_suspended; /* set by its pCPU when posting, cleared by the parent */
-	struct msg_link msg_link;    /* (s) its place on the parent's SynIC queue */
-	struct hv_message msg;       /* (r) written before posting; read by deliver() under (s) */
-	struct synic synic;          /* its own registers: (r); the queue in it: (s) */
+	struct synic_msg intercept;  /* (r) until posted, then (s) of the parent's VP */
+	struct synic synic;          /* its own registers and queues (s); auto_eoi (r) */
 	struct stimer stimer;        /* (r) */
 	struct vlapic lapic;         /* (r) its local APIC (hv/interrupt.h) */
 	uint8_t pending_vector;      /* (r) the APIC's vector offered for injection; 0 = none */

@@ -198,3 +198,66 @@ uint16_t hv_assert_interrupt(uint64_t id, uint32_t type, bool logical, uint64_t 
 	memcpy(in_page, &in, sizeof(in));
 	return simple(HVCALL_ASSERT_VIRTUAL_INTERRUPT);
 }
+
+uint16_t hv_create_port(uint64_t port_partition, uint32_t port_id, uint64_t connection_partition, uint32_t sint,
+			uint32_t vp, uint16_t base_flag, uint16_t flag_count)
+{
+	struct hv_input_create_port in = { .port_partition = port_partition, .port_id = port_id,
+					   .connection_partition = connection_partition };
+
+	in.port_info.port_type = flag_count ? HV_PORT_TYPE_EVENT : HV_PORT_TYPE_MESSAGE;
+	in.port_info.event.target_sint = sint;
+	in.port_info.event.target_vp = vp;
+	in.port_info.event.base_flag_number = base_flag;
+	in.port_info.event.flag_count = flag_count;
+	memcpy(in_page, &in, sizeof(in));
+	return simple(HVCALL_CREATE_PORT);
+}
+
+uint16_t hv_delete_port(uint64_t port_partition, uint32_t port_id)
+{
+	struct hv_input_delete_port in = { port_partition, port_id, 0 };
+
+	memcpy(in_page, &in, sizeof(in));
+	return simple(HVCALL_DELETE_PORT);
+}
+
+uint16_t hv_connect_port(uint64_t connection_partition, uint32_t connection_id, uint64_t port_partition,
+			 uint32_t port_id, uint32_t port_type)
+{
+	struct hv_input_connect_port in = { .connection_partition = connection_partition,
+					    .connection_id = connection_id, .port_partition = port_partition,
+					    .port_id = port_id };
+
+	in.connection_info.port_type = port_type;
+	memcpy(in_page, &in, sizeof(in));
+	return simple(HVCALL_CONNECT_PORT);
+}
+
+uint16_t hv_disconnect_port(uint64_t connection_partition, uint32_t connection_id)
+{
+	struct hv_input_disconnect_port in = { connection_partition, connection_id, 0 };
+
+	memcpy(in_page, &in, sizeof(in));
+	return simple(HVCALL_DISCONNECT_PORT);
+}
+
+uint16_t hv_post_message(uint32_t connection_id, uint32_t type, const void *payload, uint32_t size)
+{
+	struct hv_input_post_message *in = (struct hv_input_post_message *)in_page;
+
+	if (size > sizeof(in->payload))
+		return HV_STATUS_INVALID_PARAMETER;
+	memset(in, 0, sizeof(*in));
+	in->connection_id = connection_id;
+	in->message_type = type;
+	in->payload_size = size;
+	memcpy(in->payload, payload, size);
+	return simple(HVCALL_POST_MESSAGE);
+}
+
+uint16_t hv_signal_event(uint32_t connection_id, uint16_t flag)
+{
+	/* The fast form, as guests use it: the input in RDX. */
+	return (uint16_t)hvcall(HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST, connection_id | (uint64_t)flag << 32, 0);
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hv/abi/tlfs_partition.h"
+#include "hv/abi/tlfs_port.h"
 
 uint16_t hv_create_partition(uint64_t *id);
 uint16_t hv_partition_op(uint16_t code, uint64_t id); /* initialize, finalize, delete */
@@ -30,6 +31,16 @@ uint16_t hv_set_registers(uint64_t id, uint32_t vp, const uint32_t *names, const
 			  size_t n);
 uint16_t hv_get_registers(uint64_t id, uint32_t vp, const uint32_t *names, union hv_register_value *values,
 			  size_t n);
+/* Ports and connections (hv/abi/tlfs_port.h): a message port (flag_count
+ * 0) or an event port of flags [base_flag, base_flag + flag_count). */
+uint16_t hv_create_port(uint64_t port_partition, uint32_t port_id, uint64_t connection_partition, uint32_t sint,
+			uint32_t vp, uint16_t base_flag, uint16_t flag_count);
+uint16_t hv_delete_port(uint64_t port_partition, uint32_t port_id);
+uint16_t hv_connect_port(uint64_t connection_partition, uint32_t connection_id, uint64_t port_partition,
+			 uint32_t port_id, uint32_t port_type);
+uint16_t hv_disconnect_port(uint64_t connection_partition, uint32_t connection_id);
+uint16_t hv_post_message(uint32_t connection_id, uint32_t type, const void *payload, uint32_t size);
+uint16_t hv_signal_event(uint32_t connection_id, uint16_t flag);
 const char *hv_status_name(uint16_t status);
 
 #endif

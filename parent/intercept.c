@@ -15,6 +15,7 @@
 #include "parent/hvcall.h"
 #include "parent/hvpart.h"
 #include "parent/idle.h"
+#include "parent/ipc.h"
 #include "parent/acpi_tables.h"
 #include "parent/vm.h"
 #include "parent/wallclock.h"
@@ -26,12 +27,17 @@
 #define SEG_D (1u << 14)
 
 static struct hv_message_page sim __attribute__((aligned(4096)));
+static struct hv_synic_event_flags_page sief __attribute__((aligned(4096)));
 static int ready;
 
 int vstack_init(void)
 {
-	wrmsr(HV_X64_MSR_SINT0, IDLE_VECTOR_MESSAGE); /* wakes idle_wait() */
+	/* Both wake idle_wait(): intercepts on SINT0, children's messages and
+	 * events on the IPC SINT (parent/ipc.h). */
+	wrmsr(HV_X64_MSR_SINT0, IDLE_VECTOR_MESSAGE);
+	wrmsr(HV_X64_MSR_SINT(KEEL_PARENT_IPC_SINT), IDLE_VECTOR_MESSAGE);
 	wrmsr(HV_X64_MSR_SIMP, (uint64_t)&sim | HV_SYNIC_PAGE_ENABLE);
+	wrmsr(HV_X64_MSR_SIEFP, (uint64_t)&sief | HV_SYNIC_PAGE_ENABLE);
 	wrmsr(HV_X64_MSR_SCONTROL, HV_SYNIC_SCONTROL_ENABLE);
 	ready = (rdmsr(HV_X64_MSR_SIMP) & HV_SYNIC_PAGE_GPA_MASK) == (uint64_t)&sim;
 	return ready ? 0 : -1;
@@ -348,5 +354,7 @@ int vstack_poll(void)
 		serve(&msg);
 		served++;
 	}
+	if (ready)
+		served += ipc_poll(&sim, &sief);
 	return served;
 }

@@ -19,6 +19,7 @@
 #include "parent/idle.h"
 #include "parent/cli_parse.h"
 #include "parent/intercept.h"
+#include "parent/ipc.h"
 #include "parent/kernel.h"
 #include "parent/acpi_tables.h"
 #include "parent/vm_image.h"
@@ -496,7 +497,7 @@ int vm_create(const struct vm_spec *spec, char *why)
 		goto out_free;
 	}
 	if ((st = deposit_pages(vm)) || (st = hv_partition_op(HVCALL_INITIALIZE_PARTITION, vm->partition_id)) ||
-	    (st = create_vps(vm))) {
+	    (st = create_vps(vm)) || (st = ipc_vm_create(vm))) {
 		fail(why, "the hypervisor refused to set up partition %llu: %s", (unsigned long long)vm->partition_id,
 		     status_text(st));
 		goto out_partition;
@@ -512,6 +513,7 @@ int vm_create(const struct vm_spec *spec, char *why)
 
 out_partition:
 	/* Finalize deletes the VP; delete gives back the deposit. */
+	ipc_vm_delete(vm);
 	hv_partition_op(HVCALL_FINALIZE_PARTITION, vm->partition_id);
 	hv_partition_op(HVCALL_DELETE_PARTITION, vm->partition_id);
 out_free:
@@ -528,6 +530,7 @@ int vm_delete(struct vm *vm, char *why)
 		return fail(why, "%s is running; stop it first ('vm stop %s')", vm->name, vm->name);
 	if ((st = halt_and_unmap(vm)))
 		return fail(why, "cannot take %s's memory back: %s", vm->name, status_text(st));
+	ipc_vm_delete(vm);
 	if ((st = hv_partition_op(HVCALL_FINALIZE_PARTITION, vm->partition_id)) ||
 	    (st = hv_partition_op(HVCALL_DELETE_PARTITION, vm->partition_id)))
 		return fail(why, "the hypervisor refused to delete partition %llu: %s",
@@ -614,6 +617,7 @@ int vm_start(struct vm *vm, char *why)
 	ioapic_set_irq(&vm->ioapic, VM_COM1_PIN, false);
 	memset(vm->mmio_scratch, 0, sizeof(vm->mmio_scratch));
 	vm->intercepts = vm->stray_accesses = vm->exits = 0;
+	memset(&vm->echo, 0, sizeof(vm->echo));
 	vm->interrupts = vm->interrupts_refused = 0;
 	vm->guest_stopped = false;
 	vm->stop_reason[0] = '\0';

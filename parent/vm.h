@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "hv/abi/boot_info.h"
+#include "parent/echo_abi.h"
 #include "parent/loader.h"
 #include "parent/pages.h"
 #include "parent/vm_parse.h"
@@ -89,6 +90,7 @@ struct vm {
 	uint8_t mmio_scratch[4096];
 	uint64_t intercepts;            /* intercept messages served this boot */
 	uint64_t stray_accesses;        /* ports / GPAs with no device, this boot */
+	struct echo_stats echo;         /* the echo channel (parent/ipc.h), this boot */
 
 	/* Set by vm.c: the child's RAM, pages of free_ram in up to
 	 * VM_RAM_RANGES ranges; their concatenation is the RAM, placed at the

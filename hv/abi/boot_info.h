@@ -27,7 +27,7 @@
 #define BOOT_MEMTYPE_HYPERVISOR 0x80000001u
 
 #define BOOT_MODULE_NAME_LEN 48
-#define BOOT_MAX_MODULES     16
+#define BOOT_MAX_MODULES     32
 #define BOOT_VENDOR_LEN      12
 #define BOOT_MAX_CPUS        64
 

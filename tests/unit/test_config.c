@@ -51,24 +51,24 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.hv_memory, 64ull << 20);
 	assert_int_equal(cfg.log_level, BOOT_LOG_INFO);
 	assert_string_equal(cfg.vendor, "Microsoft Hv");
-	assert_int_equal(cfg.module_count, 13);
+	assert_int_equal(cfg.module_count, 14);
 	assert_string_equal(cfg.modules[0].name, "startup");
 	assert_string_equal(cfg.modules[0].path, "\\keel\\startup.txt");
 	assert_string_equal(cfg.startup, "startup");
 	/* The test guests (tests/guests). */
 	static const char *const guests[] = { "guest64", "guest32", "hostile", "spin64", "neighbour", "tprhalt",
-					      "dbloop", "churn", "mboot", "apictest" };
-	for (int i = 0; i < 10; i++) {
+					      "dbloop", "churn", "mboot", "apictest", "synictest" };
+	for (int i = 0; i < 11; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "\\keel\\guests\\%s.elf", guests[i]);
 		assert_string_equal(cfg.modules[1 + i].name, guests[i]);
 		assert_string_equal(cfg.modules[1 + i].path, path);
 	}
 	/* Linux for children (tools/guest-linux). */
-	assert_string_equal(cfg.modules[11].name, "linux");
-	assert_string_equal(cfg.modules[11].path, "\\keel\\linux\\vmlinuz");
-	assert_string_equal(cfg.modules[12].name, "initrd");
-	assert_string_equal(cfg.modules[12].path, "\\keel\\linux\\initrd.gz");
+	assert_string_equal(cfg.modules[12].name, "linux");
+	assert_string_equal(cfg.modules[12].path, "\\keel\\linux\\vmlinuz");
+	assert_string_equal(cfg.modules[13].name, "initrd");
+	assert_string_equal(cfg.modules[13].path, "\\keel\\linux\\initrd.gz");
 }
 
 static void test_defaults(void **state)
@@ -220,7 +220,7 @@ static void test_module_limits(void **state)
 	assert_string_equal(cfg.modules[15].path, "\\m15.bin");
 
 	snprintf(text + n, sizeof(text) - n, "module = one_too_many \\x\n");
-	expect_error(text, "keel.cfg:19: too many modules (at most 16)");
+	expect_error(text, "keel.cfg:35: too many modules (at most 32)");
 
 	/* 47-character names are the longest allowed. */
 	char name[64];

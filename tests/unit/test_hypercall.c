@@ -22,6 +22,8 @@ STUB(hc_get_partition_id) STUB(hc_create_partition) STUB(hc_partition_property)
 STUB(hc_partition_op) STUB(hc_get_memory_balance) STUB(hc_deposit_memory)
 STUB(hc_withdraw_memory) STUB(hc_map_gpa_pages) STUB(hc_unmap_gpa_pages) STUB(hc_create_vp) STUB(hc_assert_virtual_interrupt)
 STUB(hc_delete_vp) STUB(hc_get_vp_registers) STUB(hc_set_vp_registers)
+STUB(hc_create_port) STUB(hc_delete_port) STUB(hc_connect_port) STUB(hc_disconnect_port)
+STUB(hc_post_message) STUB(hc_signal_event)
 
 static uint64_t reps(uint16_t code, uint64_t count, uint64_t start)
 {

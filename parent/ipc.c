@@ -1,0 +1,128 @@
+/* The parent's ports, connections and echo service; contract in ipc.h. */
+#include "parent/ipc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/abi/tlfs.h"
+#include "hv/abi/tlfs_synic.h"
+#include "parent/hvpart.h"
+#include "parent/vm.h"
+#include "parent/x86.h"
+
+#define PARENT_ID      1ull
+#define ID_ECHO        0x60u /* the parent's message port and connection */
+#define ID_ECHO_EVENT  0x61u /* the parent's event port and connection */
+
+static uint32_t parent_id(const struct vm *vm, uint32_t n)
+{
+	return (uint32_t)(vm->partition_id << 8) | n;
+}
+
+uint16_t ipc_vm_create(struct vm *vm)
+{
+	uint64_t child = vm->partition_id;
+	uint16_t st;
+
+	/* child -> parent: a message port and an event port in the parent */
+	if ((st = hv_create_port(PARENT_ID, parent_id(vm, ID_ECHO), child, KEEL_PARENT_IPC_SINT, 0, 0, 0)) ||
+	    (st = hv_create_port(PARENT_ID, parent_id(vm, ID_ECHO_EVENT), child, KEEL_PARENT_IPC_SINT, 0,
+				 (uint16_t)child, 1)) ||
+	    (st = hv_connect_port(child, ECHO_CONNECTION, PARENT_ID, parent_id(vm, ID_ECHO), HV_PORT_TYPE_MESSAGE)) ||
+	    (st = hv_connect_port(child, ECHO_EVENT_CONNECTION, PARENT_ID, parent_id(vm, ID_ECHO_EVENT),
+				  HV_PORT_TYPE_EVENT)))
+		return st;
+	/* parent -> child: the same in the child, on ECHO_SINT of its VP 0 */
+	if ((st = hv_create_port(child, ECHO_CONNECTION, PARENT_ID, ECHO_SINT, 0, 0, 0)) ||
+	    (st = hv_create_port(child, ECHO_EVENT_CONNECTION, PARENT_ID, ECHO_SINT, 0, ECHO_EVENT_FLAG, 1)) ||
+	    (st = hv_connect_port(PARENT_ID, parent_id(vm, ID_ECHO), child, ECHO_CONNECTION, HV_PORT_TYPE_MESSAGE)) ||
+	    (st = hv_connect_port(PARENT_ID, parent_id(vm, ID_ECHO_EVENT), child, ECHO_EVENT_CONNECTION,
+				  HV_PORT_TYPE_EVENT)))
+		return st;
+	return HV_STATUS_SUCCESS;
+}
+
+void ipc_vm_delete(struct vm *vm)
+{
+	/* Whatever exists of it: a failed create leaves a part. */
+	hv_disconnect_port(PARENT_ID, parent_id(vm, ID_ECHO));
+	hv_disconnect_port(PARENT_ID, parent_id(vm, ID_ECHO_EVENT));
+	hv_delete_port(PARENT_ID, parent_id(vm, ID_ECHO));
+	hv_delete_port(PARENT_ID, parent_id(vm, ID_ECHO_EVENT));
+}
+
+/* ---- the echo service ---- */
+
+static void echo_message(struct vm *vm, const struct hv_message *msg)
+{
+	uint16_t st;
+
+	switch (msg->header.message_type) {
+	case ECHO_TYPE_SYNC:
+		st = hv_signal_event(parent_id(vm, ID_ECHO_EVENT), 0);
+		break;
+	case ECHO_TYPE_STATS:
+		st = hv_post_message(parent_id(vm, ID_ECHO), ECHO_TYPE_STATS, &vm->echo, sizeof(vm->echo));
+		break;
+	default:
+		st = hv_post_message(parent_id(vm, ID_ECHO), msg->header.message_type, msg->payload,
+				     msg->header.payload_size);
+		if (st == HV_STATUS_SUCCESS)
+			vm->echo.echoed++;
+		break;
+	}
+	if (st != HV_STATUS_SUCCESS) {
+		vm->echo.dropped++;
+		vm->echo.last_status = st;
+	}
+}
+
+static int poll_messages(struct hv_message_page *sim)
+{
+	struct hv_message *slot = &sim->sint_message[KEEL_PARENT_IPC_SINT];
+	static struct hv_message msg;
+	int served = 0;
+
+	while (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
+		struct vm *vm;
+
+		/* Copy once; the size is the hypervisor's and at most 240. */
+		memcpy(&msg, slot, sizeof(msg));
+		__atomic_store_n(&slot->header.message_type, HV_MESSAGE_TYPE_NONE, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (slot->header.message_flags & HV_MESSAGE_FLAG_PENDING)
+			wrmsr(HV_X64_MSR_EOM, 0);
+		served++;
+		vm = vm_by_partition(msg.header.port >> 8);
+		if (vm && (msg.header.port & 0xff) == ID_ECHO && msg.header.payload_size <= HV_MESSAGE_PAYLOAD_BYTES)
+			echo_message(vm, &msg);
+	}
+	return served;
+}
+
+static int poll_events(struct hv_synic_event_flags_page *sief)
+{
+	uint64_t *words = (uint64_t *)sief->sint_event_flags[KEEL_PARENT_IPC_SINT].flags;
+	int served = 0;
+
+	/* Flags are partition ids: below 64, so in the first word. */
+	uint64_t bits = __atomic_exchange_n(&words[0], 0, __ATOMIC_ACQ_REL);
+
+	while (bits) {
+		unsigned flag = (unsigned)__builtin_ctzll(bits);
+		struct vm *vm = vm_by_partition(flag);
+
+		bits &= bits - 1;
+		served++;
+		if (!vm)
+			continue;
+		if (hv_signal_event(parent_id(vm, ID_ECHO_EVENT), 0) == HV_STATUS_SUCCESS)
+			vm->echo.events++;
+	}
+	return served;
+}
+
+int ipc_poll(void *sim, void *sief)
+{
+	return poll_events(sief) + poll_messages(sim);
+}

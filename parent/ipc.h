@@ -1,0 +1,33 @@
+/*
+ * The parent's side of inter-partition communication: the ports and
+ * connections it makes for each child (the echo channel of
+ * parent/echo_abi.h), its SynIC's SINT KEEL_PARENT_IPC_SINT where
+ * messages and events from children arrive, and the echo service.
+ *
+ * Ids (ports in the receiver, connections in the sender): the parent's
+ * ports and connections for a child are (child partition id << 8) | n;
+ * the child's are the fixed ids of echo_abi.h.  Event flags of the
+ * parent's SINT: flag = the child's partition id.
+ */
+#ifndef KEEL_PARENT_IPC_H
+#define KEEL_PARENT_IPC_H
+
+#include <stdint.h>
+
+#include "parent/echo_abi.h"
+
+#define KEEL_PARENT_IPC_SINT 2
+
+struct vm;
+
+/* Make the child's echo channel (after its partition is initialized): a
+ * TLFS status. */
+uint16_t ipc_vm_create(struct vm *vm);
+/* Remove the parent's ports and connections for the VM (its own go with
+ * its partition). */
+void ipc_vm_delete(struct vm *vm);
+/* Serve what arrived on KEEL_PARENT_IPC_SINT (sim: the parent's SIM page,
+ * sief: its SIEF page); returns how much was served. */
+int ipc_poll(void *sim, void *sief);
+
+#endif
