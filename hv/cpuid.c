@@ -205,6 +205,7 @@ bool cpuid_exit(struct vp *vp)
 		r = i < HV_LEAVES ? hv_leaves[i] : (struct cpuid_regs){ 0, 0, 0, 0 };
 		if (i == 3 && !vp->partition->is_parent) {
 			r.eax |= HV_CHILD_ACCESS;
+			r.edx |= HV_FEATURE_STIMER_DIRECT_MODE; /* hv/stimer.c: the only mode */
 			r.ebx &= ~HV_PARENT_PRIVILEGES;
 		}
 	} else {

@@ -95,6 +95,25 @@ static void dsdt_com1(struct aml *a, uint8_t irq)
 	aml_close(a, dev);
 }
 
+/*
+ * \_SB.VMBS: the VMBus, which Linux's hv_vmbus binds by _HID "VMBUS" and
+ * whose _CRS it walks (an empty one: no interrupt line, the SynIC
+ * delivers; no MMIO window for synthetic devices yet).
+ */
+static void dsdt_vmbus(struct aml *a)
+{
+	static const uint8_t crs_bytes[2] = { AML_RES_END_TAG, 0 };
+	size_t dev = aml_device_open(a, "VMBS");
+
+	aml_name_op(a, "_HID");
+	aml_string(a, "VMBUS");
+	aml_name_op(a, "_UID");
+	aml_integer(a, 0);
+	aml_name_op(a, "_CRS");
+	aml_buffer(a, crs_bytes, sizeof(crs_bytes));
+	aml_close(a, dev);
+}
+
 /* The DSDT's AML; returns its length, or 0 if it does not fit in `cap`. */
 static size_t dsdt_aml(uint8_t *dst, size_t cap, const struct acpi_platform *cfg)
 {
@@ -105,7 +124,8 @@ static size_t dsdt_aml(uint8_t *dst, size_t cap, const struct acpi_platform *cfg
 	sb = aml_scope_open(&a, "\\_SB");
 	if (cfg->com1)
 		dsdt_com1(&a, cfg->com1_irq);
-	/* The VMBus device (Linux's hv_vmbus matches _HID "VMBUS") goes here. */
+	if (cfg->vmbus)
+		dsdt_vmbus(&a);
 	aml_close(&a, sb);
 
 	/* \_S5: {SLP_TYPa, SLP_TYPb, reserved, reserved} (§7.4.2); with the

@@ -82,6 +82,7 @@ struct acpi_platform {
 	uint8_t reset_value;         /* what OSPM writes to reset_port to reset */
 	bool com1;                   /* describe a 16550 at 0x3f8 in the DSDT */
 	uint8_t com1_irq;            /* its ISA IRQ, 0..ACPI_ISA_IRQ_MAX (4 on a PC) */
+	bool vmbus;                  /* describe the VMBus device (_HID "VMBUS") */
 };
 
 /*

@@ -2,7 +2,7 @@
 
 PARENT_CFLAGS := $(FREESTANDING) -mcmodel=small -mgeneral-regs-only -nostdinc \
 	-isystem $(NEWLIB_INC) -isystem $(shell $(CC) -print-file-name=include) -I.
-PARENT_SRCS := $(wildcard parent/*.c parent/vstack/*.c)
+PARENT_SRCS := $(wildcard parent/*.c parent/vstack/*.c vsp/*/*.c)
 PARENT_ASM  := $(wildcard parent/*.S)
 PARENT_OBJS := $(patsubst %.c,$(BUILD)/parent/%.o,$(PARENT_SRCS)) $(patsubst %.S,$(BUILD)/parent/%.o,$(PARENT_ASM))
 

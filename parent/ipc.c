@@ -9,8 +9,11 @@
 #include "parent/hvpart.h"
 #include "parent/vm.h"
 #include "parent/x86.h"
+#include "vsp/vmbus/vmbus_abi.h"
 
 #define PARENT_ID      1ull
+#define ID_VMBUS       0x01u /* the parent's VMBus message port and connection */
+#define VMBUS_CHILD_PORT 1u  /* the child's VMBus message port (SINT2 of VP 0) */
 #define ID_ECHO        0x60u /* the parent's message port and connection */
 #define ID_ECHO_EVENT  0x61u /* the parent's event port and connection */
 
@@ -24,7 +27,17 @@ uint16_t ipc_vm_create(struct vm *vm)
 	uint64_t child = vm->partition_id;
 	uint16_t st;
 
-	/* child -> parent: a message port and an event port in the parent */
+	/* VMBus: the child posts on connections 1 and 4 to the parent's
+	 * port; the parent answers on its connection to the child's port. */
+	if ((st = hv_create_port(PARENT_ID, parent_id(vm, ID_VMBUS), child, KEEL_PARENT_IPC_SINT, 0, 0, 0)) ||
+	    (st = hv_connect_port(child, VMBUS_MESSAGE_CONNECTION_ID, PARENT_ID, parent_id(vm, ID_VMBUS),
+				  HV_PORT_TYPE_MESSAGE)) ||
+	    (st = hv_connect_port(child, VMBUS_MESSAGE_CONNECTION_ID_4, PARENT_ID, parent_id(vm, ID_VMBUS),
+				  HV_PORT_TYPE_MESSAGE)) ||
+	    (st = hv_create_port(child, VMBUS_CHILD_PORT, PARENT_ID, VMBUS_MESSAGE_SINT, 0, 0, 0)) ||
+	    (st = hv_connect_port(PARENT_ID, parent_id(vm, ID_VMBUS), child, VMBUS_CHILD_PORT, HV_PORT_TYPE_MESSAGE)))
+		return st;
+	/* The echo channel.  child -> parent: a message port and an event port in the parent */
 	if ((st = hv_create_port(PARENT_ID, parent_id(vm, ID_ECHO), child, KEEL_PARENT_IPC_SINT, 0, 0, 0)) ||
 	    (st = hv_create_port(PARENT_ID, parent_id(vm, ID_ECHO_EVENT), child, KEEL_PARENT_IPC_SINT, 0,
 				 (uint16_t)child, 1)) ||
@@ -45,10 +58,29 @@ uint16_t ipc_vm_create(struct vm *vm)
 void ipc_vm_delete(struct vm *vm)
 {
 	/* Whatever exists of it: a failed create leaves a part. */
+	hv_disconnect_port(PARENT_ID, parent_id(vm, ID_VMBUS));
+	hv_delete_port(PARENT_ID, parent_id(vm, ID_VMBUS));
 	hv_disconnect_port(PARENT_ID, parent_id(vm, ID_ECHO));
 	hv_disconnect_port(PARENT_ID, parent_id(vm, ID_ECHO_EVENT));
 	hv_delete_port(PARENT_ID, parent_id(vm, ID_ECHO));
 	hv_delete_port(PARENT_ID, parent_id(vm, ID_ECHO_EVENT));
+}
+
+/* ---- VMBus ---- */
+
+static int vmbus_post(void *ctx, const void *msg, size_t len)
+{
+	struct vm *vm = ctx;
+
+	return hv_post_message(parent_id(vm, ID_VMBUS), VMBUS_POST_MESSAGE_TYPE, msg, (uint32_t)len);
+}
+
+void ipc_vm_start(struct vm *vm)
+{
+	const struct vmbus_host host = { vmbus_post, vm };
+
+	vmbus_server_init(&vm->vmbus, &host);
+	memset(&vm->echo, 0, sizeof(vm->echo));
 }
 
 /* ---- the echo service ---- */
@@ -94,8 +126,14 @@ static int poll_messages(struct hv_message_page *sim)
 			wrmsr(HV_X64_MSR_EOM, 0);
 		served++;
 		vm = vm_by_partition(msg.header.port >> 8);
-		if (vm && (msg.header.port & 0xff) == ID_ECHO && msg.header.payload_size <= HV_MESSAGE_PAYLOAD_BYTES)
+		if (!vm || msg.header.payload_size > HV_MESSAGE_PAYLOAD_BYTES)
+			continue;
+		if ((msg.header.port & 0xff) == ID_ECHO)
 			echo_message(vm, &msg);
+		else if ((msg.header.port & 0xff) == ID_VMBUS && msg.header.message_type == VMBUS_POST_MESSAGE_TYPE)
+			vmbus_server_message(&vm->vmbus, msg.payload, msg.header.payload_size);
+		else if ((msg.header.port & 0xff) == ID_VMBUS)
+			vm->vmbus.dropped++;
 	}
 	return served;
 }

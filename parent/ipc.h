@@ -1,7 +1,7 @@
 /*
  * The parent's side of inter-partition communication: the ports and
- * connections it makes for each child (the echo channel of
- * parent/echo_abi.h), its SynIC's SINT KEEL_PARENT_IPC_SINT where
+ * connections it makes for each child (VMBus: vsp/vmbus/server.h; the echo
+ * channel of parent/echo_abi.h), its SynIC's SINT KEEL_PARENT_IPC_SINT where
  * messages and events from children arrive, and the echo service.
  *
  * Ids (ports in the receiver, connections in the sender): the parent's
@@ -23,6 +23,9 @@ struct vm;
 /* Make the child's echo channel (after its partition is initialized): a
  * TLFS status. */
 uint16_t ipc_vm_create(struct vm *vm);
+/* A new boot of the VM: its VMBus server starts disconnected, the echo
+ * counts at 0. */
+void ipc_vm_start(struct vm *vm);
 /* Remove the parent's ports and connections for the VM (its own go with
  * its partition). */
 void ipc_vm_delete(struct vm *vm);

@@ -361,6 +361,7 @@ static void platform_of(const struct vm *vm, struct acpi_platform *p)
 		.reset_value = PLATFORM_RESET_VALUE,
 		.com1 = true,
 		.com1_irq = 4,
+		.vmbus = true,
 	};
 }
 
@@ -617,7 +618,7 @@ int vm_start(struct vm *vm, char *why)
 	ioapic_set_irq(&vm->ioapic, VM_COM1_PIN, false);
 	memset(vm->mmio_scratch, 0, sizeof(vm->mmio_scratch));
 	vm->intercepts = vm->stray_accesses = vm->exits = 0;
-	memset(&vm->echo, 0, sizeof(vm->echo));
+	ipc_vm_start(vm);
 	vm->interrupts = vm->interrupts_refused = 0;
 	vm->guest_stopped = false;
 	vm->stop_reason[0] = '\0';

@@ -31,6 +31,7 @@
 #include "parent/vstack/rtc.h"
 #include "parent/vstack/testdev.h"
 #include "parent/vstack/uart16550.h"
+#include "vsp/vmbus/server.h"
 
 #define VM_MAX          16
 #define VM_NAME_MAX     VM_NAME_LEN_MAX
@@ -91,6 +92,7 @@ struct vm {
 	uint64_t intercepts;            /* intercept messages served this boot */
 	uint64_t stray_accesses;        /* ports / GPAs with no device, this boot */
 	struct echo_stats echo;         /* the echo channel (parent/ipc.h), this boot */
+	struct vmbus_server vmbus;      /* its VMBus server (parent/ipc.h), this boot */
 
 	/* Set by vm.c: the child's RAM, pages of free_ram in up to
 	 * VM_RAM_RANGES ranges; their concatenation is the RAM, placed at the

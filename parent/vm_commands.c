@@ -248,6 +248,11 @@ void cmd_vm_info(int argc, char **argv)
 	printf("exits: %llu\n", (unsigned long long)vm->exits);
 	printf("intercepts: %llu\n", (unsigned long long)vm->intercepts);
 	printf("stray_accesses: %llu\n", (unsigned long long)vm->stray_accesses);
+	if (vm->vmbus.state == VMBUS_CONNECTED)
+		printf("vmbus: connected, version %s\n", vmbus_version_name(vm->vmbus.version));
+	else
+		printf("vmbus: not connected\n");
+	printf("vmbus_messages_dropped: %u\n", vm->vmbus.dropped);
 	printf("interrupts: %llu delivered, %llu refused\n", (unsigned long long)vm->interrupts,
 	       (unsigned long long)vm->interrupts_refused);
 	printf("tests: %llu passed, %llu failed\n", (unsigned long long)t->passes, (unsigned long long)t->fails);

@@ -31,6 +31,7 @@
 /* 0x40000003 EDX: features (TLFS §2.4.4). */
 #define HV_FEATURE_FREQUENCY_MSRS   (1u << 8)  /* EDX: TSC and APIC frequency MSRs */
 #define HV_FEATURE_GUEST_CRASH_MSRS (1u << 10)
+#define HV_FEATURE_STIMER_DIRECT_MODE (1u << 19) /* EDX: synthetic timers in direct mode */
 /* 0x40000006 EAX. */
 #define HV_HW_MSR_BITMAPS           (1u << 1)
 #define HV_HW_SLAT                  (1u << 3)

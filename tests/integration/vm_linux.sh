@@ -6,7 +6,8 @@
 # /proc/interrupts (timer interrupts on every CPU; keys reach it through the
 # emulated COM1 and its IOAPIC interrupt), runs on the Hyper-V TSC page,
 # logs no kernel warning, its date (from the emulated CMOS clock) is the
-# host's, and `poweroff` stops the VM with the reason "guest powered off".
+# host's, hv_vmbus (loaded by hand) negotiates VMBus 5.3 with the parent's
+# server, and `poweroff` stops the VM with the reason "guest powered off".
 # The second leaves through the exit port (0xf4, as QEMU's isa-debug-exit)
 # with code 42.  A third with 16 vCPUs reaches init.  Bad Linux input gets one
 # error line: a memory too small for the kernel, a command line over 2 KiB.
@@ -26,8 +27,10 @@ vm start ly
 @expect Enter 'help' for a list
 @nowait nproc
 @expect ^[0-9]+\s*$
-@nowait grep -E "LOC|ttyS0" /proc/interrupts; date -u +%Y-%m-%dT%H
+@nowait grep -E "LOC|HVS|ttyS0" /proc/interrupts; date -u +%Y-%m-%dT%H
 @expect ^[0-9]{4}-
+@nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_vmbus.ko; dmesg | grep -i 'vmbus version'; echo vmbus-done
+@expect ^vmbus-done
 @nowait poweroff
 @expect lx is stopped
 vm info lx
@@ -63,7 +66,7 @@ has 'smp: Brought up 1 node, 16 CPUs'
 has 'keel-child: init on 16 CPUs, clocksource hyperv_clocksource_tsc_page'
 has '^vp 15: (running|halted|queued)'
 has '^4\s*$'                                 # nproc
-has '^ *LOC: +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +Local timer interrupts'
+has '^ *HVS: +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +Hyper-V stimer0 interrupts'
 has '^vp 3: stopped'
 has 'Enter .help. for a list of built-in commands'
 has 'ttyS0$'
@@ -71,6 +74,8 @@ has 'reboot: Power down'
 has '^exit_reason: guest powered off'
 has '^exit_reason: exit port'
 has '^exit_code: 42'
+has 'hv_vmbus: Vmbus version:5\.3'
+has '^vmbus_messages_dropped: 0$'
 has '^interrupts: [1-9][0-9]* delivered, 0 refused'
 has "^($hour_before|$hour_after)\$"   # the guest's date, from its CMOS clock
 lacks 'Unable to read current time from RTC'

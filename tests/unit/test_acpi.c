@@ -429,6 +429,25 @@ static void dsdt_com1_options(void **state)
 	assert_true(dsdt_contains(w.dsdt, s5, sizeof(s5)));
 }
 
+/* ASL: Device (VMBS) { Name (_HID, "VMBUS") Name (_UID, Zero)
+ *   Name (_CRS, ResourceTemplate () {}) }, encoded by hand (ACPI 6.3 §20.2). */
+static void dsdt_vmbus(void **state)
+{
+	static const uint8_t vmbs[] = {
+		0x5b, 0x82, 0x22, 'V', 'M', 'B', 'S',             /* Device, PkgLength 34 */
+		0x08, '_', 'H', 'I', 'D', 0x0d, 'V', 'M', 'B', 'U', 'S', 0x00,
+		0x08, '_', 'U', 'I', 'D', 0x00,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x05, 0x0a, 0x02, 0x79, 0x00,
+	};
+	struct acpi_platform cfg = platform(1);
+	struct walk w = walk_tables(LOW_GPA, build(&cfg, LOW_GPA));
+
+	assert_false(dsdt_contains(w.dsdt, "VMBS", 4));
+	cfg.vmbus = true;
+	w = walk_tables(LOW_GPA, build(&cfg, LOW_GPA));
+	assert_true(dsdt_contains(w.dsdt, vmbs, sizeof(vmbs)));
+}
+
 /* The \_S5 package's SLP_TYP, written as the sleep control register wants
  * it, is what acpi_sleep_control_is_s5 recognizes. */
 static void s5_matches_sleep_control(void **state)
@@ -924,6 +943,7 @@ int main(void)
 		cmocka_unit_test(madt_ioapic_and_nmi),
 		cmocka_unit_test(dsdt_bytes),
 		cmocka_unit_test(dsdt_com1_options),
+		cmocka_unit_test(dsdt_vmbus),
 		cmocka_unit_test(s5_matches_sleep_control),
 		cmocka_unit_test(invalid_configs_rejected),
 		cmocka_unit_test(iasl_disassembles_dsdt),
