@@ -4,6 +4,7 @@
 #   make          build the bootable ESP tree under build/esp
 #   make run      install what is missing, build, boot in QEMU at the CLI
 #   make test     unit tests (ASan/UBSan) + emulator runs; ends "N passed, N failed"
+#   make fuzz     libFuzzer targets for guest-fed parsers, FUZZ_SECONDS each (tests/fuzz)
 #   make bench    cost figures in instructions (qemu-svm --icount), against tests/bench/baseline.txt
 
 BUILD   := build
@@ -40,6 +41,7 @@ include hv/build.mk
 include parent/build.mk
 include tests/guests/build.mk
 include $(sort $(wildcard tests/unit/*.mk))
+include tests/fuzz/fuzz.mk
 
 esp: $(ESP_FILES)
 

@@ -1,0 +1,25 @@
+# Host fuzzing (libFuzzer, Debian's clang, ASan/UBSan) of every parser a
+# guest can feed.  `make fuzz` runs each target for FUZZ_SECONDS and
+# prints its runs; a crash stops it with the input in build/fuzz/.
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 150
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I.
+FUZZ_TARGETS := vmbus
+
+$(BUILD)/fuzz/fuzz_vmbus: tests/fuzz/fuzz_vmbus.c vsp/vmbus/server.c vsp/vmbus/server.h vsp/vmbus/vmbus_abi.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_vmbus.c vsp/vmbus/server.c
+
+.PHONY: fuzz
+fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		if ! (cd $(BUILD)/fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			corpus-$$t > fuzz_$$t.log 2>&1); then \
+			tail -40 $(BUILD)/fuzz/fuzz_$$t.log; echo "fuzz: $$t FAILED (log: $(BUILD)/fuzz/fuzz_$$t.log)"; exit 1; \
+		fi; \
+		echo "fuzz: $$t: $$(grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/fuzz_$$t.log | \
+			awk '{print $$2}') runs, no crash"; \
+	done
