@@ -13,6 +13,7 @@
 #include "hv/port.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
+#include "hv/window.h"
 
 #define PAGE 4096ull
 
@@ -134,6 +135,7 @@ uint16_t child_initialize(struct partition *p)
 uint16_t child_finalize(struct partition *p)
 {
 	ipc_partition_teardown(p); /* nothing is posted to or from it any more */
+	window_revoke(p);          /* the parent lets go of its pages */
 	for (uint32_t i = 0; i < PARTITION_MAX_VPS; i++)
 		if (p->vps[i] && child_delete_vp(p, i))
 			return HV_STATUS_INVALID_VP_STATE;
@@ -243,10 +245,17 @@ uint16_t child_unmap(struct partition *p, uint64_t target_pfn)
 	if (target_pfn >= CHILD_GPA_LIMIT / PAGE)
 		return HV_STATUS_INVALID_PARAMETER;
 	spin_lock(&p->slat_lock);
-	err = !pt_lookup(&p->slat, gpa, &hpa, &rights) ? 1 : pt_unmap(&p->slat, gpa, PAGE) ? 2 : 0;
+	err = !pt_lookup(&p->slat, gpa, &hpa, &rights);
 	spin_unlock(&p->slat_lock);
 	if (err)
-		return err == 1 ? HV_STATUS_INVALID_PARAMETER : HV_STATUS_INSUFFICIENT_MEMORY;
+		return HV_STATUS_INVALID_PARAMETER;
+	if (window_holds(p, hpa))
+		return HV_STATUS_OPERATION_DENIED; /* the parent's window still maps it */
+	spin_lock(&p->slat_lock);
+	err = pt_unmap(&p->slat, gpa, PAGE);
+	spin_unlock(&p->slat_lock);
+	if (err)
+		return HV_STATUS_INSUFFICIENT_MEMORY;
 	/* No pCPU may write the page through an old translation once the
 	 * parent has it back. */
 	tlb_shootdown(p);

@@ -15,6 +15,7 @@
 #include "hv/exit.h"
 #include "hv/hv.h"
 #include "hv/hypercall_table.h"
+#include "hv/window.h"
 #include "hv/interrupt.h"
 #include "hv/partition.h"
 #include "hv/pcpu.h"
@@ -40,6 +41,7 @@ uint16_t hc_get_info(struct hypercall *hc)
 	out->version = 0 << 16 | 1 << 8 | 0;
 	out->parent_exits = hc->vp->stats.exits;
 	out->time_slice_us = hv_boot.time_slice_us;
+	out->window_base = window_base;
 	memcpy(out->vendor, hv_boot.vendor, sizeof(out->vendor));
 	return HV_STATUS_SUCCESS;
 }

@@ -16,6 +16,7 @@
 #include "hv/partition.h"
 #include "hv/run.h"
 #include "hv/vcpu_ops.h"
+#include "hv/window.h"
 
 /* A child named by id (never the parent itself). */
 static struct partition *child_by_id(uint64_t id)
@@ -245,6 +246,37 @@ uint16_t hc_unmap_gpa_pages(struct hypercall *hc)
 	memcpy(&h, hc->in, sizeof(h));
 	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
 		if ((st = child_unmap(p, h.target_gpa_base + hc->done)))
+			break;
+	return st;
+}
+
+uint16_t hc_map_window(struct hypercall *hc)
+{
+	struct keel_map_window_input h;
+	const uint64_t *list = (const uint64_t *)(hc->in + sizeof(h));
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	memcpy(&h, hc->in, sizeof(h));
+	if (!st && (h.reserved || h.window_page >= KEEL_WINDOW_PAGES))
+		st = HV_STATUS_INVALID_PARAMETER;
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
+		if ((st = window_map(p, h.window_page + hc->done, list[hc->done], h.flags)))
+			break;
+	return st;
+}
+
+uint16_t hc_unmap_window(struct hypercall *hc)
+{
+	struct keel_unmap_window_input h;
+	struct partition *p;
+	uint16_t st = target(hc, &p);
+
+	memcpy(&h, hc->in, sizeof(h));
+	if (!st && h.window_page >= KEEL_WINDOW_PAGES)
+		st = HV_STATUS_INVALID_PARAMETER;
+	for (hc->done = hc->rep_start; !st && hc->done < hc->rep_count; hc->done++)
+		if ((st = window_unmap(p, h.window_page + hc->done)))
 			break;
 	return st;
 }

@@ -81,6 +81,10 @@ const struct hypercall_row hypercall_table[] = {
 	  .size = guest_memory_size, .fn = hc_guest_memory, .name = "KeelGuestMemory" },
 	{ KEEL_HVCALL_APIC_ACCESS, PARENT_SLOW, .in_size = sizeof(struct keel_apic_access), .out_size = 4,
 	  .fn = hc_apic_access, .name = "KeelApicAccess" },
+	{ KEEL_HVCALL_MAP_WINDOW, PARENT_REP, KEEL_MAP_WINDOW_MAX_PAGES, .in_size = sizeof(struct keel_map_window_input),
+	  .in_elem = 8, .fn = hc_map_window, .name = "KeelMapWindow" },
+	{ KEEL_HVCALL_UNMAP_WINDOW, PARENT_REP, 0xfff, .in_size = sizeof(struct keel_unmap_window_input),
+	  .fn = hc_unmap_window, .name = "KeelUnmapWindow" },
 };
 
 const size_t hypercall_table_len = sizeof(hypercall_table) / sizeof(hypercall_table[0]);

@@ -144,6 +144,8 @@ hypercall_fn hc_null;
 hypercall_fn hc_get_info;
 hypercall_fn hc_get_vp_state;
 hypercall_fn hc_guest_memory;
+hypercall_fn hc_map_window;
+hypercall_fn hc_unmap_window;
 hypercall_fn hc_apic_access;
 hypercall_fn hc_get_partition_id;
 hypercall_fn hc_create_partition;

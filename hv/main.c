@@ -17,6 +17,7 @@
 #include "hv/pcpu.h"
 #include "hv/stimer.h"
 #include "hv/vcpu_ops.h"
+#include "hv/window.h"
 
 struct boot_info hv_boot;
 static struct pcpu bsp_pcpu;
@@ -85,6 +86,7 @@ void hv_main(uint64_t boot_info_phys)
 	log_info("pcpus: %u online of %u", pcpu_count, acpi.cpu_count ? acpi.cpu_count : 1);
 
 	cpuid_policy_init();
+	window_init();
 	if (parent_create())
 		panic("cannot create the parent partition");
 	log_info("starting the parent partition");

@@ -183,9 +183,23 @@ int pt_unmap(struct page_table *pt, uint64_t va, uint64_t size)
 		return -1;
 	while (size) {
 		bool whole = !(va & (PT_LARGE_SIZE - 1)) && size >= PT_LARGE_SIZE;
-		uint64_t *pd = walk_to(pt, va, 2, false);
-		uint64_t *e;
+		uint64_t *pd, *e;
 		uint64_t step;
+
+		if (!(va & (PT_HUGE_SIZE - 1)) && size >= PT_HUGE_SIZE) {
+			/* A whole 1 GiB: its directory goes too. */
+			uint64_t *pdpt = walk_to(pt, va, 3, false);
+
+			if (pdpt) {
+				e = &pdpt[index_at(va, 3)];
+				if (is_present(f, *e) && !(*e & f->large))
+					free_subtree(pt, *e & f->addr_mask, 2);
+				*e = 0;
+			}
+			step = PT_HUGE_SIZE;
+			goto next;
+		}
+		pd = walk_to(pt, va, 2, false);
 
 		if (!pd) {
 			/* Nothing mapped here, or a large page above level 2. */
@@ -237,24 +251,23 @@ bool pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa, unsigned 
 	return false;
 }
 
-static int for_each_in(const struct page_table *pt, uint64_t table_phys, int level, uint64_t base,
-		       int (*fn)(void *, uint64_t, uint64_t, uint64_t, unsigned), void *ctx)
+static int for_each_in(const struct page_table *pt, uint64_t table_phys, int level, uint64_t base, uint64_t lo,
+		       uint64_t hi, int (*fn)(void *, uint64_t, uint64_t, uint64_t, unsigned), void *ctx)
 {
 	const struct pt_format *f = pt->format;
 	const uint64_t *t = table_virt(pt, table_phys);
+	uint64_t span = 1ull << (12 + 9 * (level - 1));
 
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		uint64_t va = base + ((uint64_t)i << (12 + 9 * (level - 1)));
+		uint64_t va = base + i * span;
 		int rc;
 
-		if (!is_present(f, t[i]))
+		if (!is_present(f, t[i]) || va + span <= lo || va >= hi)
 			continue;
 		if (level == 1 || (level == 2 && (t[i] & f->large))) {
-			uint64_t size = level == 1 ? PT_PAGE_SIZE : PT_LARGE_SIZE;
-
-			rc = fn(ctx, va, t[i] & f->addr_mask & ~(size - 1), size, entry_rights(f, t[i]));
+			rc = fn(ctx, va, t[i] & f->addr_mask & ~(span - 1), span, entry_rights(f, t[i]));
 		} else {
-			rc = for_each_in(pt, t[i] & f->addr_mask, level - 1, va, fn, ctx);
+			rc = for_each_in(pt, t[i] & f->addr_mask, level - 1, va, lo, hi, fn, ctx);
 		}
 		if (rc)
 			return rc;
@@ -265,7 +278,13 @@ static int for_each_in(const struct page_table *pt, uint64_t table_phys, int lev
 int pt_for_each_leaf(const struct page_table *pt,
 		     int (*fn)(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights), void *ctx)
 {
-	return pt->root ? for_each_in(pt, pt->root, LEVELS, 0, fn, ctx) : 0;
+	return pt->root ? for_each_in(pt, pt->root, LEVELS, 0, 0, ~0ull, fn, ctx) : 0;
+}
+
+int pt_for_each_leaf_in(const struct page_table *pt, uint64_t va, uint64_t size,
+			int (*fn)(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights), void *ctx)
+{
+	return pt->root && size ? for_each_in(pt, pt->root, LEVELS, 0, va, va + size, fn, ctx) : 0;
 }
 
 bool pt_collapse(struct page_table *pt, uint64_t va)

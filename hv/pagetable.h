@@ -14,6 +14,7 @@
 
 #define PT_PAGE_SIZE 4096ull
 #define PT_LARGE_SIZE (2ull << 20)
+#define PT_HUGE_SIZE  (1ull << 30) /* what one directory maps */
 #define PT_ENTRIES 512
 
 /* Access rights a mapping grants. */
@@ -89,6 +90,9 @@ bool pt_lookup(const struct page_table *pt, uint64_t va, uint64_t *pa, unsigned 
  * returns that value. */
 int pt_for_each_leaf(const struct page_table *pt,
 		     int (*fn)(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights), void *ctx);
+/* The same for the leaves that overlap [va, va + size). */
+int pt_for_each_leaf_in(const struct page_table *pt, uint64_t va, uint64_t size,
+			int (*fn)(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned rights), void *ctx);
 /* If the 2 MiB block holding va is mapped by 512 small leaves that map a
  * contiguous, aligned range with identical attributes, replace them by one
  * large leaf and free the table.  Returns true if it collapsed. */

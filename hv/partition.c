@@ -16,6 +16,7 @@
 #include "hv/run.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
+#include "hv/window.h"
 
 struct partition parent_partition;
 struct partition *partitions[PARTITION_MAX] = { [PARENT_PARTITION_ID] = &parent_partition };
@@ -41,6 +42,8 @@ void *partition_gpa_to_hva(struct partition *p, uint64_t gpa, size_t size, bool 
 
 	if (size == 0 || size > 4096 || ((gpa ^ (gpa + size - 1)) & ~0xfffull))
 		return NULL;
+	if (p->is_parent && window_contains(gpa))
+		return NULL; /* the window is for the parent's own loads and stores */
 	spin_lock(&p->slat_lock);
 	found = pt_lookup(&p->slat, gpa, &hpa, &rights);
 	spin_unlock(&p->slat_lock);
@@ -258,6 +261,12 @@ bool partition_gpa_fault(struct vp *vp)
 	if (hv_owns(gpa & ~0xfffull, 4096)) {
 		log_warn("partition %u: access to hypervisor memory at %#lx (rip %#lx) refused: #GP injected",
 			 p->id, gpa, vp->rip);
+		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
+		return vp_continues(vp);
+	}
+	if (window_contains(gpa)) {
+		log_warn("partition %u: access to an empty or read-only window page at %#lx (rip %#lx): #GP injected", p->id, gpa,
+			 vp->rip);
 		vcpu_inject_exception(vp, X86_EXC_GP, true, 0);
 		return vp_continues(vp);
 	}

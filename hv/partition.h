@@ -56,6 +56,7 @@ struct partition {
 	uint64_t pool_free;          /* pages on that list */
 	uint64_t pool_total;         /* pages deposited and not withdrawn */
 	uint64_t mapped_pages;       /* guest pages mapped from the parent */
+	uint64_t window_pages;       /* of them, mapped in the parent's window too (hv/window.h) */
 	const char *crash_reason;    /* set when one of its VPs crashed */
 	uint64_t crash_params[5];    /* HV_X64_MSR_CRASH_P0-P4 */
 	char crash_text[120];        /* a reason the guest reported (crash_reason then points here) */

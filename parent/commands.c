@@ -10,6 +10,7 @@
 #include "parent/idle.h"
 #include "parent/intercept.h"
 #include "parent/kernel.h"
+#include "parent/window.h"
 #include "parent/x86.h"
 
 
@@ -21,6 +22,8 @@ int commands_init(void)
 	hv_ready = hvcall_init() == 0;
 	if (idle_init())
 		printf("parent: warning: no local APIC; the parent polls instead of sleeping\n");
+	if (hv_ready && window_init())
+		printf("parent: warning: no window onto child memory; VMBus channels will not open\n");
 	if (hv_ready && vstack_init())
 		printf("parent: warning: the SynIC message page is off; children's device accesses will wait\n");
 	return hv_ready ? 0 : -1;
@@ -69,7 +72,7 @@ static void print_size(const char *key, uint64_t bytes)
 
 static void cmd_hv_info(int argc, char **argv)
 {
-	static struct keel_hv_info info __attribute__((aligned(64)));
+	static struct keel_hv_info info __attribute__((aligned(128)));
 	uint16_t status;
 	char vendor[13];
 
@@ -99,6 +102,11 @@ static void cmd_hv_info(int argc, char **argv)
 	       info.features & KEEL_FEATURE_VPID ? " vpid" : "",
 	       info.features & KEEL_FEATURE_REAL_MODE ? " real-mode" : "");
 	printf("parent_exits: %llu\n", (unsigned long long)info.parent_exits);
+	if (info.window_base)
+		printf("child_windows: %#llx (%u x %llu MiB)\n", (unsigned long long)info.window_base,
+		       KEEL_WINDOW_COUNT, (unsigned long long)(KEEL_WINDOW_BYTES >> 20));
+	else
+		printf("child_windows: none (no room in the physical address space)\n");
 }
 
 static void cmd_mem(int argc, char **argv)
@@ -276,6 +284,7 @@ void cmd_vm_delete(int argc, char **argv);
 void cmd_vm_list(int argc, char **argv);
 void cmd_vm_info(int argc, char **argv);
 void cmd_vm_console(int argc, char **argv);
+void cmd_bench_window(int argc, char **argv);
 
 static void cmd_poweroff(int argc, char **argv)
 {
@@ -288,6 +297,8 @@ const struct cli_command cli_commands[] = {
 	{ "hv", "info", "hv info", "the hypervisor's backend, CPUs and memory", cmd_hv_info },
 	{ "mem", NULL, "mem", "the parent's memory", cmd_mem },
 	{ "bench", "exits", "bench exits", "cost of CPUID and null-hypercall round trips", cmd_bench_exits },
+	{ "bench", "window", "bench window NAME", "cost of mapping a running VM's pages into the parent's window",
+	  cmd_bench_window },
 	{ "selftest", "isolation", "selftest isolation", "check hypervisor memory is out of reach",
 	  cmd_selftest_isolation },
 	{ "selftest", "cpu", "selftest cpu", "check the CPUID, MSR, instruction and hypercall policy",

@@ -105,6 +105,25 @@ uint16_t hv_unmap_gpa(uint64_t id, uint64_t target_pfn, size_t n, size_t *done)
 	return rep(HVCALL_UNMAP_GPA_PAGES, n, done);
 }
 
+uint16_t hv_map_window(uint64_t id, uint64_t window_page, const uint64_t *pfns, size_t n, uint32_t flags, size_t *done)
+{
+	struct keel_map_window_input h = { id, window_page, flags, 0 };
+
+	if (n > KEEL_MAP_WINDOW_MAX_PAGES)
+		return HV_STATUS_INVALID_PARAMETER;
+	memcpy(in_page, &h, sizeof(h));
+	memcpy(in_page + sizeof(h), pfns, n * 8);
+	return rep(KEEL_HVCALL_MAP_WINDOW, n, done);
+}
+
+uint16_t hv_unmap_window(uint64_t id, uint64_t window_page, size_t n, size_t *done)
+{
+	struct keel_unmap_window_input h = { id, window_page };
+
+	memcpy(in_page, &h, sizeof(h));
+	return rep(KEEL_HVCALL_UNMAP_WINDOW, n, done);
+}
+
 uint16_t hv_create_vp(uint64_t id, uint32_t index)
 {
 	struct hv_input_create_vp c = { .partition_id = id, .vp_index = index };

@@ -20,6 +20,9 @@ uint16_t hv_withdraw(uint64_t id, uint64_t *pfns, size_t n, size_t *done);
 uint16_t hv_memory_balance(uint64_t id, uint64_t *available, uint64_t *in_use);
 uint16_t hv_map_gpa(uint64_t id, uint64_t target_pfn, const uint64_t *pfns, size_t n, uint32_t flags, size_t *done);
 uint16_t hv_unmap_gpa(uint64_t id, uint64_t target_pfn, size_t n, size_t *done);
+/* The parent's window onto a child (KEEL_HVCALL_MAP_WINDOW): n <= KEEL_MAP_WINDOW_MAX_PAGES. */
+uint16_t hv_map_window(uint64_t id, uint64_t window_page, const uint64_t *pfns, size_t n, uint32_t flags, size_t *done);
+uint16_t hv_unmap_window(uint64_t id, uint64_t window_page, size_t n, size_t *done);
 uint16_t hv_create_vp(uint64_t id, uint32_t index);
 /* HvCallSet/GetPartitionProperty; Keel knows HV_PARTITION_PROPERTY_CPU_WEIGHT. */
 uint16_t hv_set_partition_property(uint64_t id, uint32_t code, uint64_t value);

@@ -16,6 +16,8 @@ int memory_init(void);
 /* The parent's free RAM: page tables, heap and children's memory come
  * from it. */
 extern struct pages free_ram;
+/* Identity-map [base, base + bytes) too (2 MiB pages, WB); 0 or -1. */
+int memory_map_identity(uint64_t base, uint64_t bytes);
 void heap_stats(uint64_t *total, uint64_t *used);
 /* Bytes of RAM the map gives the parent (hypervisor ranges excluded). */
 uint64_t ram_bytes(void);

@@ -91,6 +91,38 @@ static int map_all(uint64_t top)
 	return 0;
 }
 
+int memory_map_identity(uint64_t base, uint64_t bytes)
+{
+	uint64_t cr3;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	base &= ~(2 * MB - 1);
+	for (uint64_t a = base; a < base + bytes; a += 2 * MB) {
+		uint64_t *table = (uint64_t *)(cr3 & ~0xfffull);
+
+		/* PML4 and PDPT entries: a table below 4 GiB when missing. */
+		for (int shift = 39; shift >= 30; shift -= 9) {
+			uint64_t *e = &table[(a >> shift) & 511];
+
+			if (!(*e & 1)) {
+				uint64_t t = pages_alloc(&free_ram, 1, 4ull << 30);
+
+				if (!t)
+					return -1;
+				memset((void *)t, 0, PAGES_SIZE);
+				*e = t | 3; /* P, RW */
+			} else if (*e & 0x80) {
+				goto next; /* a 1 GiB page maps it already */
+			}
+			table = (uint64_t *)(*e & 0x000ffffffffff000ull);
+		}
+		table[(a >> 21) & 511] = a | 0x83; /* P, RW, PS */
+next:;
+	}
+	__asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
+	return 0;
+}
+
 int memory_init(void)
 {
 	uint64_t top = 4ull << 30, heap;

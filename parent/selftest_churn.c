@@ -22,7 +22,7 @@
 
 static uint64_t hv_free(void)
 {
-	static struct keel_hv_info info __attribute__((aligned(64)));
+	static struct keel_hv_info info __attribute__((aligned(128)));
 
 	return (uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info) == HV_STATUS_SUCCESS ? info.hv_free_bytes
 											  : 0;

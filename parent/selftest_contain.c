@@ -90,7 +90,7 @@ void selftest_contain(void);
 void selftest_contain(void)
 {
 	static const uint8_t vectors[] = { 16, 17, 21, 31 };
-	static struct keel_hv_info info __attribute__((aligned(64)));
+	static struct keel_hv_info info __attribute__((aligned(128)));
 	uint64_t before = rdmsr(HV_X64_MSR_HYPERCALL), t0;
 	bool vmx = (uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info) == HV_STATUS_SUCCESS &&
 		   info.backend == KEEL_BACKEND_VMX;

@@ -29,15 +29,89 @@ static void expect(uint16_t got, uint16_t want, const char *what)
 	failures++;
 }
 
+static uint64_t window_base;
+
 static int hv_memory(uint64_t *hv_free, uint64_t *parent)
 {
-	static struct keel_hv_info info __attribute__((aligned(64)));
+	static struct keel_hv_info info __attribute__((aligned(128)));
 
 	if ((uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info) != HV_STATUS_SUCCESS)
 		return -1;
 	*hv_free = info.hv_free_bytes;
 	*parent = info.parent_memory_bytes;
+	window_base = info.window_base;
 	return 0;
+}
+
+static void expect_fault(int rc, const char *what)
+{
+	if (rc == 0) {
+		printf("partitions: %s did not fault\n", what);
+		failures++;
+	} else if (fault_vector != 13) {
+		printf("partitions: %s faulted with vector %d, expected #GP\n", what, fault_vector);
+		failures++;
+	}
+}
+
+static void store_marker(uint64_t addr)
+{
+	*(volatile uint64_t *)addr = 0x77696e646f77ull; /* "window" */
+}
+
+/* The parent's window onto the child (KEEL_HVCALL_MAP_WINDOW): child pages
+ * 0-3 of pages[] are mapped; one window page stays mapped for finalize to
+ * revoke. */
+static void window_checks(uint64_t id, int verbose)
+{
+	const uint64_t pfns[4] = { 0, 1, 2, 3 }, unmapped = 1000;
+	uint64_t w = window_base + id * KEEL_WINDOW_BYTES, value = 0;
+	size_t done;
+
+	if (!verbose) { /* the other cycles: one page for finalize to revoke */
+		expect(hv_map_window(id, 9, pfns, 1, HV_MAP_GPA_READABLE, &done), HV_STATUS_SUCCESS, "map read-only");
+		return;
+	}
+
+	expect(hv_map_window(id, 0, pfns, 4, HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE, &done), HV_STATUS_SUCCESS,
+	       "map 4 child pages into the window");
+	if (probe_read64(w + 3 * 4096 + 64, &value) || value != 0x5a5a5a5a5a5a5a5aull) {
+		printf("partitions: window page 3 reads %#llx, expected the child's 0x5a bytes\n",
+		       (unsigned long long)value);
+		failures++;
+	}
+	expect_fault(probe_call(store_marker, w + 4 * 4096), "a store to an empty window page");
+	if (probe_call(store_marker, w + 8) != 0) {
+		printf("partitions: a store to a writable window page faulted (vector %d)\n", fault_vector);
+		failures++;
+	}
+	expect(hv_map_window(id, 0, pfns, 1, HV_MAP_GPA_READABLE, &done), HV_STATUS_INVALID_PARAMETER,
+	       "map over a mapped window page");
+	expect(hv_map_window(id, 8, &unmapped, 1, HV_MAP_GPA_READABLE, &done), HV_STATUS_INVALID_PARAMETER,
+	       "map a child page the child does not have");
+	expect(hv_map_window(id, 8, pfns, 1, HV_MAP_GPA_WRITABLE, &done), HV_STATUS_INVALID_PARAMETER,
+	       "map a window page without read access");
+	expect(hv_map_window(id, 8, pfns, 1, HV_MAP_GPA_READABLE | HV_MAP_GPA_EXECUTABLE, &done),
+	       HV_STATUS_INVALID_PARAMETER, "map an executable window page");
+	expect(hv_map_window(id, KEEL_WINDOW_PAGES, pfns, 1, HV_MAP_GPA_READABLE, &done), HV_STATUS_INVALID_PARAMETER,
+	       "map beyond the window");
+	expect(hv_map_window(1, 0, pfns, 1, HV_MAP_GPA_READABLE, &done), HV_STATUS_INVALID_PARTITION_ID,
+	       "map the parent's own pages");
+	expect(hv_unmap_window(id, 8, 1, &done), HV_STATUS_INVALID_PARAMETER, "unmap an empty window page");
+	expect(hv_unmap_gpa(id, 0, 1, &done), HV_STATUS_OPERATION_DENIED, "unmap a child page the window maps");
+	expect(hv_unmap_window(id, 0, 4, &done), HV_STATUS_SUCCESS, "unmap the window pages");
+	expect_fault(probe_read64(w + 8, &value), "a load from an unmapped window page");
+	/* Read-only, and the same page: the marker is there. */
+	expect(hv_map_window(id, 9, pfns, 1, HV_MAP_GPA_READABLE, &done), HV_STATUS_SUCCESS, "map read-only");
+	if (probe_read64(w + 9 * 4096 + 8, &value) || value != 0x77696e646f77ull) {
+		printf("partitions: the window does not show what was stored through it (%#llx)\n",
+		       (unsigned long long)value);
+		failures++;
+	}
+	expect_fault(probe_call(store_marker, w + 9 * 4096), "a store to a read-only window page");
+	if (!failures)
+		printf("partitions: window at %#llx maps, reads, writes, refuses and unmaps child pages\n",
+		       (unsigned long long)w);
 }
 
 static const uint32_t reg_names[] = {
@@ -112,6 +186,8 @@ static void one_cycle(const uint64_t *pages, int verbose)
 	expect(hv_map_gpa(id, 4, pages + DEPOSIT_PAGES + 4, 4, HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE, &done),
 	       HV_STATUS_SUCCESS, "map them again");
 
+	window_checks(id, verbose);
+
 	expect(hv_create_vp(id, 0), HV_STATUS_SUCCESS, "create VP");
 	expect(hv_create_vp(id, 0), HV_STATUS_INVALID_PARAMETER, "create the same VP twice");
 	expect(hv_create_vp(id, 99), HV_STATUS_INVALID_VP_INDEX, "create VP 99");
@@ -141,6 +217,9 @@ static void one_cycle(const uint64_t *pages, int verbose)
 	expect(hv_partition_op(HVCALL_DELETE_PARTITION, id), HV_STATUS_INVALID_PARTITION_STATE,
 	       "delete before finalize");
 	expect(hv_partition_op(HVCALL_FINALIZE_PARTITION, id), HV_STATUS_SUCCESS, "finalize");
+	if (verbose)
+		expect_fault(probe_read64(window_base + id * KEEL_WINDOW_BYTES + 9 * 4096, &value),
+			     "a load from the window after finalize");
 	expect(hv_partition_op(HVCALL_DELETE_PARTITION, id), HV_STATUS_SUCCESS, "delete");
 	expect(hv_partition_op(HVCALL_DELETE_PARTITION, id), HV_STATUS_INVALID_PARTITION_ID, "delete twice");
 	/* Every page is the parent's again, and zeroed. */

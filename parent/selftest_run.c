@@ -184,7 +184,7 @@ void selftest_run(void)
 	};
 	enum { N = sizeof(kids) / sizeof(kids[0]) };
 	struct keel_vp_state st[N];
-	static struct keel_hv_info info __attribute__((aligned(64)));
+	static struct keel_hv_info info __attribute__((aligned(128)));
 	uint64_t hv0, parent0, t0;
 	uint16_t s;
 

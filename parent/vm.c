@@ -24,6 +24,7 @@
 #include "parent/acpi_tables.h"
 #include "parent/vm_image.h"
 #include "parent/vstack/platform.h"
+#include "parent/window.h"
 #include "parent/x86.h"
 
 #define PAGE      4096ull
@@ -101,7 +102,7 @@ static uint16_t vp_state(const struct vm *vm, unsigned index, struct keel_vp_sta
 
 static const struct keel_hv_info *hv_info(void)
 {
-	static struct keel_hv_info info __attribute__((aligned(64)));
+	static struct keel_hv_info info __attribute__((aligned(128)));
 
 	if ((uint16_t)hvcall(KEEL_HVCALL_GET_INFO, 0, (uint64_t)&info) != HV_STATUS_SUCCESS)
 		memset(&info, 0, sizeof(info));
@@ -497,6 +498,7 @@ int vm_create(const struct vm_spec *spec, char *why)
 		fail(why, "the hypervisor cannot create another partition: %s", status_text(st));
 		goto out_free;
 	}
+	window_vm_reset(vm);
 	if ((st = deposit_pages(vm)) || (st = hv_partition_op(HVCALL_INITIALIZE_PARTITION, vm->partition_id)) ||
 	    (st = create_vps(vm)) || (st = ipc_vm_create(vm))) {
 		fail(why, "the hypervisor refused to set up partition %llu: %s", (unsigned long long)vm->partition_id,

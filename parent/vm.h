@@ -93,6 +93,7 @@ struct vm {
 	uint64_t stray_accesses;        /* ports / GPAs with no device, this boot */
 	struct echo_stats echo;         /* the echo channel (parent/ipc.h), this boot */
 	struct vmbus_server vmbus;      /* its VMBus server (parent/ipc.h), this boot */
+	struct pages window;            /* free pages of its window (parent/window.h) */
 
 	/* Set by vm.c: the child's RAM, pages of free_ram in up to
 	 * VM_RAM_RANGES ranges; their concatenation is the RAM, placed at the

@@ -10,6 +10,7 @@
 #include "parent/serial.h"
 #include "parent/vm.h"
 #include "parent/vm_parse.h"
+#include "parent/window.h"
 #include "parent/x86.h"
 
 #define CONSOLE_DETACH   0x1d      /* Ctrl-] */
@@ -337,4 +338,53 @@ void cmd_vm_console(int argc, char **argv)
 		if (c < 0 && !served)
 			idle_wait();
 	}
+}
+
+/* `bench window NAME`: the cost of the VMBus data path's mappings, in TSC
+ * ticks (instructions under QEMU -icount): a 64-page GPADL's worth of a
+ * running VM's RAM mapped into the parent's window and unmapped again, per
+ * page, and a single page (a ring header) mapped and unmapped. */
+void cmd_bench_window(int argc, char **argv);
+void cmd_bench_window(int argc, char **argv)
+{
+	enum { PAGES = 64, ROUNDS = 16 };
+	static uint64_t pfns[PAGES];
+	struct vm *vm = named_vm(argc, argv, 3, "bench window NAME");
+	uint64_t t0, many, one;
+
+	if (!vm)
+		return;
+	vm_refresh(vm);
+	if (vm->state != VM_RUNNING || vm->memory_bytes < PAGES * 4096) {
+		printf("error: bench window: %s is not running\n", vm->name);
+		return;
+	}
+	for (unsigned i = 0; i < PAGES; i++)
+		pfns[i] = i;
+	t0 = rdtsc();
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		volatile uint64_t *p = window_map(vm, pfns, PAGES, true);
+
+		if (!p) {
+			printf("FAIL: bench window: the hypervisor refused to map %s's pages\n", vm->name);
+			return;
+		}
+		(void)p[(PAGES - 1) * 512];
+		window_unmap(vm, (void *)p, PAGES);
+	}
+	many = (rdtsc() - t0) / (ROUNDS * PAGES);
+	t0 = rdtsc();
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		volatile uint64_t *p = window_map(vm, pfns, 1, true);
+
+		if (!p) {
+			printf("FAIL: bench window: the hypervisor refused to map %s's page\n", vm->name);
+			return;
+		}
+		(void)p[0];
+		window_unmap(vm, (void *)p, 1);
+	}
+	one = (rdtsc() - t0) / ROUNDS;
+	printf("window_map_unmap_64: %llu ticks per page\n", (unsigned long long)many);
+	printf("window_map_unmap_1: %llu ticks\n", (unsigned long long)one);
 }

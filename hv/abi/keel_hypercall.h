@@ -21,6 +21,64 @@
 #define KEEL_HVCALL_GET_VP_STATE 0x7f02
 #define KEEL_HVCALL_GUEST_MEMORY 0x7f03
 #define KEEL_HVCALL_APIC_ACCESS 0x7f04
+#define KEEL_HVCALL_MAP_WINDOW   0x7f05
+#define KEEL_HVCALL_UNMAP_WINDOW 0x7f06
+
+/*
+ * The parent's window onto child memory (the data path of VMBus: rings
+ * and I/O buffers a child describes with GPADLs).  Each child partition
+ * has a window of KEEL_WINDOW_PAGES pages in the parent's guest-physical
+ * space, at window_base + partition_id * KEEL_WINDOW_BYTES
+ * (keel_hv_info.window_base, above every address of the boot memory map;
+ * KEEL_WINDOW_COUNT windows of KEEL_WINDOW_BYTES, the parent's id's unused).
+ * Its pages are empty until the parent maps child pages into them; the
+ * parent then reads and writes them with ordinary loads and stores while
+ * the child runs.  Nothing else of the window is usable: a touch of an
+ * empty window page is #GP, and the hypervisor never takes a window page
+ * as a hypercall buffer or overlay page.
+ *
+ * KEEL_HVCALL_MAP_WINDOW (slow rep; parent only): input struct
+ * keel_map_window_input, then one child GPA page number per rep; element i
+ * maps that child page at window page window_page + i with `flags`
+ * (HV_MAP_GPA_READABLE, required, and optionally HV_MAP_GPA_WRITABLE;
+ * never executable).  In the order checked: HV_STATUS_INVALID_PARTITION_ID
+ * (not a child), HV_STATUS_INVALID_PARTITION_STATE (not initialized, or
+ * finalized), HV_STATUS_INVALID_PARAMETER (flags or reserved bits, a window
+ * page beyond KEEL_WINDOW_PAGES or already mapped, a child page that is not
+ * mapped in the child), HV_STATUS_INSUFFICIENT_MEMORY (the hypervisor has
+ * no frame for a table).  Rep semantics as the TLFS's: elements before the
+ * failing one stay mapped.
+ *
+ * KEEL_HVCALL_UNMAP_WINDOW (slow rep; parent only): input struct
+ * keel_unmap_window_input, no elements: the rep count is the number of
+ * window pages from window_page on.  HV_STATUS_INVALID_PARAMETER for a page
+ * beyond the window or one that is not mapped.  When the call returns, no
+ * translation of the parent can reach the pages any more.
+ *
+ * Revocation: a child's pages leave the parent's window before they can
+ * change owner.  HvCallUnmapGpaPages of a child page that the window still
+ * maps fails with HV_STATUS_OPERATION_DENIED; finalizing a child empties
+ * its whole window first.
+ */
+#define KEEL_WINDOW_BYTES (1ull << 30)
+#define KEEL_WINDOW_COUNT 64   /* partition ids below this have one */
+#define KEEL_WINDOW_PAGES (KEEL_WINDOW_BYTES / 4096)
+#define KEEL_MAP_WINDOW_MAX_PAGES ((4096 - 24) / 8)
+
+struct keel_map_window_input {
+	uint64_t partition_id;
+	uint64_t window_page;    /* first window page (0 .. KEEL_WINDOW_PAGES - 1) */
+	uint32_t flags;          /* HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE */
+	uint32_t reserved;
+	/* uint64_t child_gpa_page[rep count] */
+};
+_Static_assert(sizeof(struct keel_map_window_input) == 24, "keel_map_window_input layout");
+
+struct keel_unmap_window_input {
+	uint64_t partition_id;
+	uint64_t window_page;
+};
+_Static_assert(sizeof(struct keel_unmap_window_input) == 16, "keel_unmap_window_input layout");
 
 /*
  * KEEL_HVCALL_GUEST_MEMORY (slow; parent only): read or write a child's
@@ -118,8 +176,10 @@ struct keel_hv_info {
 	uint64_t parent_exits;     /* exits taken by the parent's VP so far */
 	char vendor[12];           /* CPUID 0x40000000 signature */
 	uint32_t time_slice_us;    /* scheduler time slice */
+	uint64_t window_base;      /* the children's windows (KEEL_HVCALL_MAP_WINDOW); 0: none */
+	uint64_t reserved[7];
 };
-_Static_assert(sizeof(struct keel_hv_info) == 64, "keel_hv_info layout");
+_Static_assert(sizeof(struct keel_hv_info) == 128, "keel_hv_info layout");
 _Static_assert(__builtin_offsetof(struct keel_hv_info, parent_memory_bytes) == 24, "keel_hv_info layout");
 _Static_assert(__builtin_offsetof(struct keel_hv_info, vendor) == 48, "keel_hv_info layout");
 

@@ -24,6 +24,8 @@ positive parent_memory
 has 'isolation: PASS'
 has 'cpu policy: PASS'
 has 'partitions: PASS'
+has 'partitions: window at 0x[0-9a-f]+ maps, reads, writes, refuses and unmaps child pages'
+has '^child_windows: 0x[0-9a-f]+ \(64 x 1024 MiB\)'
 has 'run: child VPs need a second pCPU; this machine has 1'
 has 'partitions: 100 create/map/delete cycles; hv free [0-9]+ KiB and parent [0-9]+ KiB unchanged'
 has 'cpuid_exit: [0-9]+ ticks'

@@ -17,7 +17,7 @@
 
 /* The handlers are the hypervisor's; the table only names them. */
 #define STUB(name) uint16_t name(struct hypercall *hc) { return 0; }
-STUB(hc_null) STUB(hc_get_info) STUB(hc_get_vp_state) STUB(hc_guest_memory) STUB(hc_apic_access)
+STUB(hc_null) STUB(hc_get_info) STUB(hc_get_vp_state) STUB(hc_guest_memory) STUB(hc_apic_access) STUB(hc_map_window) STUB(hc_unmap_window)
 STUB(hc_get_partition_id) STUB(hc_create_partition) STUB(hc_partition_property)
 STUB(hc_partition_op) STUB(hc_get_memory_balance) STUB(hc_deposit_memory)
 STUB(hc_withdraw_memory) STUB(hc_map_gpa_pages) STUB(hc_unmap_gpa_pages) STUB(hc_create_vp) STUB(hc_assert_virtual_interrupt)

@@ -609,6 +609,23 @@ static void test_unmap_whole_2m_of_small_pages_frees_table(void **state)
 	expect_unmapped(fx, PT_LARGE_SIZE - 1);
 }
 
+static void test_unmap_whole_1g_frees_directory(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t base = 5 * PT_HUGE_SIZE;
+
+	assert_int_equal(pt_map(&fx->pt, base + 7 * PT_PAGE_SIZE, 0x1000, PT_PAGE_SIZE, PT_READ, false), 0);
+	assert_int_equal(pt_map(&fx->pt, base + 9 * PT_LARGE_SIZE, 0x200000, PT_LARGE_SIZE, PT_READ, true), 0);
+	assert_int_equal(live_tables(fx), 4); /* PML4, PDPT, PD, one PT */
+	assert_int_equal(pt_unmap(&fx->pt, base, PT_HUGE_SIZE), 0);
+	assert_int_equal(live_tables(fx), 2);
+	expect_unmapped(fx, base + 7 * PT_PAGE_SIZE);
+	expect_unmapped(fx, base + 9 * PT_LARGE_SIZE);
+	/* Nothing there at all: still fine, and nothing allocated. */
+	assert_int_equal(pt_unmap(&fx->pt, 9 * PT_HUGE_SIZE, 2 * PT_HUGE_SIZE), 0);
+	assert_int_equal(live_tables(fx), 2);
+}
+
 static void test_unmap_straddling_two_large(void **state)
 {
 	struct fixture *fx = *state;
@@ -1015,6 +1032,7 @@ static const struct CMUnitTest behaviour[] = {
 	T(test_unmap_4k_inside_large_splits),
 	T(test_unmap_whole_large),
 	T(test_unmap_whole_2m_of_small_pages_frees_table),
+	T(test_unmap_whole_1g_frees_directory),
 	T(test_unmap_straddling_two_large),
 	T(test_unmap_large_range_mixed),
 	T(test_unmap_unmapped_is_harmless),
