@@ -264,6 +264,8 @@ static uint16_t halt_and_unmap(struct vm *vm)
 {
 	uint16_t st = suspend_all(vm);
 
+	/* The parent lets go of the child's pages first (VMBus rings). */
+	ipc_vm_stop(vm);
 	if (st == HV_STATUS_SUCCESS && vm->ram_mapped) {
 		st = unmap_pages(vm, ram_pages(vm));
 		if (st == HV_STATUS_SUCCESS)
@@ -658,6 +660,7 @@ uint64_t parent_tsc_hz(void)
 
 int vm_stop(struct vm *vm, bool force, char *why)
 {
+	unsigned wait_s = VM_STOP_WAIT_S;
 	uint64_t t0, last, hz;
 	uint16_t st;
 
@@ -673,12 +676,20 @@ int vm_stop(struct vm *vm, bool force, char *why)
 		vm->state = VM_STOPPED;
 		return 0;
 	}
-	/* Ask through the test device; the dispatcher calls vm_guest_stop()
-	 * when the guest's stop request arrives. */
-	testdev_ask_stop(&vm->testdev);
+	/* Ask the guest's shutdown service (it powers off: the dispatcher then
+	 * calls vm_guest_stop()); Keel's own test guests answer through the
+	 * test device. */
+	if (ipc_vm_shutdown(vm) == 0) {
+		wait_s = VM_SHUTDOWN_WAIT_S;
+	} else if (vm->format == LOADER_LINUX_BZIMAGE) {
+		return fail(why, "%s has no shutdown service running (its hv_utils is not loaded); use 'vm stop %s --force'",
+			    vm->name, vm->name);
+	} else {
+		testdev_ask_stop(&vm->testdev);
+	}
 	hz = parent_tsc_hz();
 	t0 = last = rdtsc();
-	while (vm->state == VM_RUNNING && rdtsc() - t0 < VM_STOP_WAIT_S * hz) {
+	while (vm->state == VM_RUNNING && rdtsc() - t0 < wait_s * hz) {
 		if (!vstack_poll())
 			idle_wait();
 		if (rdtsc() - last > hz / 100) {
@@ -689,7 +700,6 @@ int vm_stop(struct vm *vm, bool force, char *why)
 	if (vm->state == VM_CRASHED)
 		return fail(why, "%s crashed instead of stopping (%s)", vm->name, vm->crash_reason);
 	if (vm->state == VM_RUNNING)
-		return fail(why, "%s did not stop within %u s; use 'vm stop %s --force'", vm->name, VM_STOP_WAIT_S,
-			    vm->name);
+		return fail(why, "%s did not stop within %u s; use 'vm stop %s --force'", vm->name, wait_s, vm->name);
 	return 0;
 }

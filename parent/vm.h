@@ -31,6 +31,7 @@
 #include "parent/vstack/rtc.h"
 #include "parent/vstack/testdev.h"
 #include "parent/vstack/uart16550.h"
+#include "vsp/ic/ic.h"
 #include "vsp/vmbus/server.h"
 
 #define VM_MAX          16
@@ -38,7 +39,8 @@
 #define VM_CONSOLE_LOG  (16 * 1024)   /* bytes of COM1 output kept per child */
 #define VM_MMIO_SCRATCH 0xd0000000ull /* GPA of the emulated scratch page */
 #define VM_WHY_MAX      192           /* room for an error reason */
-#define VM_STOP_WAIT_S  10            /* how long `vm stop` waits for the guest */
+#define VM_STOP_WAIT_S  10            /* how long `vm stop` waits for a test guest */
+#define VM_SHUTDOWN_WAIT_S 30         /* ... and for an OS its shutdown service asked */
 #define VM_RAM_RANGES   32            /* pieces a child's RAM may come in */
 
 /*
@@ -93,6 +95,8 @@ struct vm {
 	uint64_t stray_accesses;        /* ports / GPAs with no device, this boot */
 	struct echo_stats echo;         /* the echo channel (parent/ipc.h), this boot */
 	struct vmbus_server vmbus;      /* its VMBus server (parent/ipc.h), this boot */
+	struct ic ics[IC_KINDS];        /* its integration services, this boot */
+	uint32_t vmbus_signal_failures; /* channel signals the hypervisor refused */
 	struct pages window;            /* free pages of its window (parent/window.h) */
 
 	/* Set by vm.c: the child's RAM, pages of free_ram in up to
@@ -165,8 +169,9 @@ struct vm_spec {
  * guests) and that everything fits in the memory before it takes any. */
 int vm_create(const struct vm_spec *spec, char *why);
 int vm_start(struct vm *vm, char *why);
-/* Without force: ask the guest (test device) and wait up to VM_STOP_WAIT_S
- * seconds, serving its intercepts, for its stop request. */
+/* Without force: ask the guest (its shutdown service; Keel's test guests
+ * through the test device) and wait up to VM_STOP_WAIT_S seconds, serving
+ * its intercepts, for it to stop. */
 int vm_stop(struct vm *vm, bool force, char *why);
 int vm_delete(struct vm *vm, char *why);
 

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hv/abi/tlfs_synic.h"
 #include "parent/idle.h"
 #include "parent/intercept.h"
+#include "parent/ipc.h"
 #include "parent/serial.h"
 #include "parent/vm.h"
 #include "parent/vm_parse.h"
@@ -176,7 +178,7 @@ void cmd_vm_list(int argc, char **argv)
 		printf("error: vm list: usage: vm list\n");
 		return;
 	}
-	printf("%-16s %3s %-8s %7s %5s %12s\n", "NAME", "ID", "STATE", "MEMORY", "VCPUS", "EXITS");
+	printf("%-16s %3s %-8s %7s %5s %12s %-6s\n", "NAME", "ID", "STATE", "MEMORY", "VCPUS", "EXITS", "HEALTH");
 	for (unsigned i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_at(i);
 
@@ -184,8 +186,9 @@ void cmd_vm_list(int argc, char **argv)
 			continue;
 		vm_refresh(vm);
 		vm_format_size(vm->memory_bytes, size, sizeof(size));
-		printf("%-16s %3llu %-8s %7s %5u %12llu\n", vm->name, (unsigned long long)vm->partition_id,
-		       vm_state_name(vm->state), size, vm->vcpus, (unsigned long long)vm->exits);
+		printf("%-16s %3llu %-8s %7s %5u %12llu %-6s\n", vm->name, (unsigned long long)vm->partition_id,
+		       vm_state_name(vm->state), size, vm->vcpus, (unsigned long long)vm->exits,
+		       vm->state == VM_RUNNING ? ipc_vm_health(vm) : "-");
 	}
 }
 
@@ -221,6 +224,60 @@ static void print_console_tail(const struct vm *vm)
 	putchar('\n');
 }
 
+/* The VMBus server, its channels and the integration services. */
+static void print_vmbus(const struct vm *vm)
+{
+	const struct vmbus_server *s = &vm->vmbus;
+	uint64_t pages;
+	unsigned gpadls = vmbus_server_gpadls(s, &pages);
+
+	if (s->state == VMBUS_CONNECTED)
+		printf("vmbus: connected, version %s\n", vmbus_version_name(s->version));
+	else
+		printf("vmbus: not connected\n");
+	printf("vmbus_messages_dropped: %u\n", s->dropped);
+	printf("vmbus_gpadls: %u (%llu pages mapped), %u refused, %u broken rings\n", gpadls,
+	       (unsigned long long)pages, s->refused, s->broken_rings);
+	for (unsigned i = 0; i < VMBUS_CHANNELS_MAX; i++) {
+		const struct vmbus_channel *c = &s->channels[i];
+
+		if (c->state == VMBUS_CHANNEL_FREE)
+			continue;
+		printf("channel %u: %s, %s", c->relid, c->service->name, vmbus_channel_state_name(c->state));
+		if (c->state == VMBUS_CHANNEL_OPEN)
+			printf(" (vp %u), %llu packets in, %llu out", c->target_vp, (unsigned long long)c->packets_in,
+			       (unsigned long long)c->packets_out);
+		printf("\n");
+	}
+	for (int k = 0; k < IC_KINDS; k++) {
+		const struct ic *ic = &vm->ics[k];
+		char fw[8], v[8];
+
+		if (ic->state == IC_CLOSED && !ic->framework)
+			continue;
+		printf("ic %s: %s, version %s (framework %s), %u bad answers, %u timeouts", ic_service(k)->name,
+		       ic_state_name(ic->state), ic_version_text(ic->version, v), ic_version_text(ic->framework, fw),
+		       ic->bad, ic->timeouts);
+		if (k == IC_HEARTBEAT)
+			printf(", %llu beats", (unsigned long long)ic->beats);
+		printf("\n");
+	}
+	if (vm->state == VM_RUNNING) {
+		const struct ic *hb = &vm->ics[IC_HEARTBEAT];
+		uint64_t now = rdmsr(HV_X64_MSR_TIME_REF_COUNT);
+
+		printf("heartbeat: %s", ipc_vm_health(vm));
+		if (hb->beats)
+			printf(", %llu beats, last %llu ms ago", (unsigned long long)hb->beats,
+			       (unsigned long long)((now - hb->last_beat) / 10000));
+		printf("\n");
+	}
+	printf("timesync: %llu samples answered\n", (unsigned long long)vm->ics[IC_TIMESYNC].syncs);
+	/* What the guest says about itself (KVP): host name, OS, addresses. */
+	for (uint32_t i = 0; i < vm->ics[IC_KVP].kvp_count && i < IC_KVP_PAIRS; i++)
+		printf("kvp %s: %s\n", vm->ics[IC_KVP].kvp[i].key, vm->ics[IC_KVP].kvp[i].value);
+}
+
 void cmd_vm_info(int argc, char **argv)
 {
 	struct vm *vm = named_vm(argc, argv, 3, "vm info NAME");
@@ -249,11 +306,7 @@ void cmd_vm_info(int argc, char **argv)
 	printf("exits: %llu\n", (unsigned long long)vm->exits);
 	printf("intercepts: %llu\n", (unsigned long long)vm->intercepts);
 	printf("stray_accesses: %llu\n", (unsigned long long)vm->stray_accesses);
-	if (vm->vmbus.state == VMBUS_CONNECTED)
-		printf("vmbus: connected, version %s\n", vmbus_version_name(vm->vmbus.version));
-	else
-		printf("vmbus: not connected\n");
-	printf("vmbus_messages_dropped: %u\n", vm->vmbus.dropped);
+	print_vmbus(vm);
 	printf("interrupts: %llu delivered, %llu refused\n", (unsigned long long)vm->interrupts,
 	       (unsigned long long)vm->interrupts_refused);
 	printf("tests: %llu passed, %llu failed\n", (unsigned long long)t->passes, (unsigned long long)t->fails);

@@ -53,10 +53,11 @@ static int64_t read_cmos(void)
 	return rtc_unix_of(&d);
 }
 
-int64_t wallclock_now(void)
+static int64_t base;
+static uint64_t base_tsc, hz;
+
+static void start(void)
 {
-	static int64_t base;
-	static uint64_t base_tsc, hz;
 	static bool known;
 
 	if (!known) {
@@ -65,5 +66,22 @@ int64_t wallclock_now(void)
 		hz = parent_tsc_hz();
 		known = true;
 	}
+}
+
+int64_t wallclock_now(void)
+{
+	start();
 	return base + (int64_t)(hz ? (rdtsc() - base_tsc) / hz : 0);
+}
+
+uint64_t wallclock_now_100ns(void)
+{
+	uint64_t ticks;
+
+	start();
+	ticks = rdtsc() - base_tsc;
+	if (!hz)
+		return (uint64_t)base * 10000000u;
+	/* ticks % hz < hz, so the product stays far below 2^64 */
+	return ((uint64_t)base + ticks / hz) * 10000000u + ticks % hz * 10000000u / hz;
 }

@@ -10,5 +10,7 @@
 
 /* Unix seconds now; 0 (1970) if the machine's clock cannot be read. */
 int64_t wallclock_now(void);
+/* The same in 100 ns units since 1970. */
+uint64_t wallclock_now_100ns(void);
 
 #endif

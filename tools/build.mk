@@ -20,7 +20,8 @@ $(LINUX_STAMP): tools/guest-linux tools/guest-linux.d/inittab tools/guest-linux.
 
 $(LINUX_OUT)/vmlinuz $(LINUX_OUT)/initrd.gz: $(LINUX_STAMP)
 
-$(ESP)/keel/linux/%: $(LINUX_OUT)/%
+# (on the stamp too: make does not look at the files again after remaking it)
+$(ESP)/keel/linux/%: $(LINUX_OUT)/% $(LINUX_STAMP)
 	@mkdir -p $(@D)
 	cp $< $@
 

@@ -3,7 +3,7 @@
 # ESP as \keel\guests\NAME.elf and named as modules in boot/keel.cfg.
 
 GUESTS_OUT     := $(BUILD)/guests
-GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop churn mboot apictest synictest
+GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop churn mboot apictest synictest vmbustest
 GUESTS_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -Wall -Wextra -Werror -I.
@@ -37,7 +37,8 @@ DBLOOP_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o dbloop.o)
 CHURN_OBJS   := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o churn.o)
 MBOOT_OBJS   := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o mboot.o)
 APICTEST_OBJS := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o apictest.o aptramp.o)
-SYNICTEST_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o synictest.o)
+SYNICTEST_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o hvcall.o synictest.o)
+VMBUSTEST_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o hvcall.o vmbustest.o)
 
 $(GUESTS_OUT)/guest64.elf: $(GUEST64_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(GUEST64_OBJS)
@@ -73,6 +74,9 @@ $(GUESTS_OUT)/apictest.elf: $(APICTEST_OBJS) tests/guests/guest.ld
 $(GUESTS_OUT)/synictest.elf: $(SYNICTEST_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(SYNICTEST_OBJS)
 
+$(GUESTS_OUT)/vmbustest.elf: $(VMBUSTEST_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(VMBUSTEST_OBJS)
+
 $(ESP)/keel/guests/%.elf: $(GUESTS_OUT)/%.elf
 	@mkdir -p $(@D)
 	cp $< $@
@@ -87,4 +91,4 @@ clean-guests:
 
 -include $(sort $(GUEST64_OBJS:.o=.d) $(GUEST32_OBJS:.o=.d) $(HOSTILE_OBJS:.o=.d) $(SPIN64_OBJS:.o=.d) \
 	$(NEIGHBOUR_OBJS:.o=.d) $(TPRHALT_OBJS:.o=.d) $(DBLOOP_OBJS:.o=.d) $(MBOOT_OBJS:.o=.d) \
-	$(APICTEST_OBJS:.o=.d) $(SYNICTEST_OBJS:.o=.d))
+	$(APICTEST_OBJS:.o=.d) $(SYNICTEST_OBJS:.o=.d) $(VMBUSTEST_OBJS:.o=.d))

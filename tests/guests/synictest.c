@@ -13,6 +13,7 @@
 #include "hv/abi/tlfs_synic.h"
 #include "parent/echo_abi.h"
 #include "tests/guests/guard.h"
+#include "tests/guests/hvcall.h"
 #include "tests/guests/lib.h"
 #include "tests/guests/x86.h"
 
@@ -25,8 +26,6 @@
 
 const char guest_name[] = "synictest";
 
-static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
-static uint8_t hc_input[4096] __attribute__((aligned(4096)));
 static struct hv_message_page sim __attribute__((aligned(4096)));
 static struct hv_synic_event_flags_page sief __attribute__((aligned(4096)));
 
@@ -42,49 +41,6 @@ __attribute__((interrupt)) static void sint_isr(void *frame)
 	sint_hits++;
 	if (guest_eoi)
 		wrmsr(MSR_EOI, 0);
-}
-
-/* TLFS: control in RCX, input GPA (fast: value) in RDX, output GPA in R8. */
-static uint16_t hypercall(uint64_t control, uint64_t input, uint64_t output)
-{
-	register uint64_t r8 __asm__("r8") = output;
-	uint64_t rax;
-
-	__asm__ volatile("call *%[page]"
-			 : "=a"(rax), "+c"(control), "+d"(input), "+r"(r8)
-			 : [page] "r"(hypercall_page)
-			 : "r9", "r10", "r11", "memory", "cc");
-	return (uint16_t)rax;
-}
-
-static uint16_t post(uint32_t connection, uint32_t type, const void *payload, uint32_t size)
-{
-	struct hv_input_post_message *in = (struct hv_input_post_message *)hc_input;
-
-	memset(in, 0, sizeof(*in));
-	in->connection_id = connection;
-	in->message_type = type;
-	in->payload_size = size;
-	memcpy(in->payload, payload, size > sizeof(in->payload) ? sizeof(in->payload) : size);
-	return hypercall(HVCALL_POST_MESSAGE, (uintptr_t)hc_input, 0);
-}
-
-/* Post, retrying while the parent's port has no free buffer (as Linux does). */
-static uint16_t post_retry(uint32_t connection, uint32_t type, const void *payload, uint32_t size)
-{
-	uint16_t st;
-
-	for (unsigned i = 0; i < 100000; i++) {
-		if ((st = post(connection, type, payload, size)) != HV_STATUS_INSUFFICIENT_BUFFERS)
-			return st;
-		pause();
-	}
-	return st;
-}
-
-static uint16_t signal(uint32_t connection, uint16_t flag)
-{
-	return hypercall(HVCALL_SIGNAL_EVENT | HV_HYPERCALL_FAST, connection | (uint64_t)flag << 32, 0);
 }
 
 static struct hv_message *slot(void) { return &sim.sint_message[ECHO_SINT]; }
@@ -189,9 +145,9 @@ static void test_refusals(void)
 	test_expect("signal: unknown connection", signal(0x4321, 0), HV_STATUS_INVALID_CONNECTION_ID);
 	test_expect("signal: a message port", signal(ECHO_CONNECTION, 0), HV_STATUS_INVALID_PORT_ID);
 	test_expect("signal: flag beyond the port's", signal(ECHO_EVENT_CONNECTION, 1), HV_STATUS_INVALID_PARAMETER);
-	test_expect("create port: not the parent", hypercall(HVCALL_CREATE_PORT, (uintptr_t)hc_input, 0),
+	test_expect("create port: not the parent", hypercall(HVCALL_CREATE_PORT, (uintptr_t)hvcall_input, 0),
 		    HV_STATUS_ACCESS_DENIED);
-	test_expect("connect port: not the parent", hypercall(HVCALL_CONNECT_PORT, (uintptr_t)hc_input, 0),
+	test_expect("connect port: not the parent", hypercall(HVCALL_CONNECT_PORT, (uintptr_t)hvcall_input, 0),
 		    HV_STATUS_ACCESS_DENIED);
 	test_end();
 }
@@ -358,8 +314,7 @@ void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 	idt_set(SINT_VECTOR, (void (*)(void))sint_isr);
 	idt_load();
 	wrmsr(MSR_SVR, 0x1ff); /* APIC software-enabled: it takes fixed interrupts */
-	wrmsr(HV_X64_MSR_GUEST_OS_ID, 0x8100000000000001ull);
-	wrmsr(HV_X64_MSR_HYPERCALL, (uintptr_t)hypercall_page | HV_HYPERCALL_ENABLE);
+	hvcall_init();
 
 	test_registers();
 	test_refusals();

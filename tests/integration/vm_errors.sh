@@ -128,7 +128,7 @@ done
 # Nothing the refusals did shows.
 nth_output 1 "vm list" > "$WORK/list.1"
 nth_output 2 "vm list" > "$WORK/list.2"
-grep -Eq '^keep +[0-9]+ +created +1M +1 +0$' "$WORK/list.1" || die "vm list: $(cat "$WORK/list.1")"
+grep -Eq '^keep +[0-9]+ +created +1M +1 +0 +- *$' "$WORK/list.1" || die "vm list: $(cat "$WORK/list.1")"
 same_lines "$WORK/list.1" "$WORK/list.2" "vm list after the refusals"
 memory_at 2
 memory_at 3

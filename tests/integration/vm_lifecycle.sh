@@ -57,8 +57,8 @@ boot --esp "$esp" --smp 2 --script "$SCRIPT" --timeout "$(per_emu 240 800)"
 # The entry state checks passed on both boots of each child.
 for n in 2 3; do
 	out=$(nth_output "$n" "vm list")
-	grep -Eq '^c64 +[0-9]+ +running +1M +1 +[1-9][0-9]*$' <<<"$out" || die "check64, boot $n: $out"
-	grep -Eq '^c32 +[0-9]+ +running +1M +1 +[1-9][0-9]*$' <<<"$out" || die "check32, boot $n: $out"
+	grep -Eq '^c64 +[0-9]+ +running +1M +1 +[1-9][0-9]* +none *$' <<<"$out" || die "check64, boot $n: $out"
+	grep -Eq '^c32 +[0-9]+ +running +1M +1 +[1-9][0-9]* +none *$' <<<"$out" || die "check32, boot $n: $out"
 done
 ok "check64 and check32 halted with the docs/guests.md entry state, twice"
 lacks 'crashed'

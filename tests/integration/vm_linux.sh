@@ -7,7 +7,11 @@
 # emulated COM1 and its IOAPIC interrupt), runs on the Hyper-V TSC page,
 # logs no kernel warning, its date (from the emulated CMOS clock) is the
 # host's, hv_vmbus (loaded by hand) negotiates VMBus 5.3 with the parent's
-# server, and `poweroff` stops the VM with the reason "guest powered off".
+# server, hv_utils binds heartbeat, shutdown and time sync (the heartbeat is
+# ok in `vm info` and `vm list`), a clock set wrong in the guest is set right
+# again by time sync when hv_utils is reloaded, its KVP daemon reports the
+# host name, OS, kernel and a network address, and `vm stop` shuts Linux
+# down through the shutdown service ("guest powered off").
 # The second leaves through the exit port (0xf4, as QEMU's isa-debug-exit)
 # with code 42.  A third with 16 vCPUs reaches init.  Bad Linux input gets one
 # error line: a memory too small for the kernel, a command line over 2 KiB.
@@ -31,8 +35,16 @@ vm start ly
 @expect ^[0-9]{4}-
 @nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_vmbus.ko; dmesg | grep -i 'vmbus version'; echo vmbus-done
 @expect ^vmbus-done
-@nowait poweroff
-@expect lx is stopped
+@nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_utils.ko; sleep 3; dmesg | grep 'IC version'; echo utils-done
+@expect ^utils-done
+@nowait date -s '2001-02-03 04:05:06' >/dev/null; rmmod hv_utils; insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_utils.ko; sleep 3; echo "resync: \$(date -u +%Y-%m-%dT%H)"
+@expect ^resync:
+@nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/net/dummy.ko; ifconfig dummy0 10.0.0.2 up; echo '10.0.0.2 keel-child' >> /etc/hosts; hv_kvp_daemon; sleep 4; echo kvp-done
+@expect ^kvp-done
+@send 1d
+vm info lx
+vm list
+vm stop lx
 vm info lx
 @nowait vm console ly
 @expect Enter 'help' for a list
@@ -75,6 +87,24 @@ has '^exit_reason: guest powered off'
 has '^exit_reason: exit port'
 has '^exit_code: 42'
 has 'hv_vmbus: Vmbus version:5\.3'
+has 'hv_utils: Heartbeat IC version 3\.0'
+has 'hv_utils: Shutdown IC version 3\.2'
+has 'hv_utils: TimeSync IC version 4\.0'
+has 'hv_utils: KVP IC version 4\.0'
+has '^ic kvp: ready, version 4\.0'
+has '^kvp FullyQualifiedDomainName: keel-child$'
+has '^kvp OSName: Linux$'
+has '^kvp OSBuildNumber: 6\.1\.[0-9]+-[0-9]+-amd64$'
+has '^kvp NetworkAddressIPv4: 10\.0\.0\.2$'
+has '^ic heartbeat: ready, version 3\.0 \(framework 3\.0\), 0 bad answers'
+has '^ic shutdown: ready, version 3\.2'
+has '^ic timesync: ready, version 4\.0'
+has '^channel 1: heartbeat, open \(vp 0\), [1-9][0-9]* packets in'
+has '^heartbeat: ok, [1-9][0-9]* beats'
+has '^lx +[0-9]+ running .* ok *$'
+has "resync: ($hour_before|$hour_after)\$"   # set wrong, then right by time sync
+has '^vm: lx stopped'
+has '^vmbus_gpadls: 0 \(0 pages mapped\)'
 has '^vmbus_messages_dropped: 0$'
 has '^interrupts: [1-9][0-9]* delivered, 0 refused'
 has "^($hour_before|$hour_after)\$"   # the guest's date, from its CMOS clock

@@ -6,7 +6,9 @@
 # without auto-EOI, masked and polled SINTs, and a full slot's queue (the
 # pending flag, order, 16 buffers a port).  Each stops itself with the
 # number of failed tests as exit code.  Then a third child reuses a freed
-# partition id and passes too.
+# partition id and passes too.  A fourth, vmbustest, is a minimal VMBus
+# client (tests/guests/vmbustest.c): versions, offers, refused GPADL and
+# open, the heartbeat service over its rings, a ring it breaks, UNLOAD.
 . "$(dirname "$0")/_lib.sh"
 
 cat > "$SCRIPT" <<SCRIPT
@@ -28,8 +30,14 @@ vm start s3
 vm info s3
 vm delete s2
 vm delete s3
+vm create vb --kernel vmbustest --memory 4M
+vm start vb
+@nowait vm console vb
+@expect (vb is stopped|vb is crashed|error: vm console)
+vm info vb
+vm delete vb
 SCRIPT
-boot --smp 2 --script "$SCRIPT" --timeout "$(per_emu 120 600)"
+boot --smp 2 --script "$SCRIPT" --timeout "$(per_emu 150 800)"
 
 for t in 'synic registers' 'post and signal refusals' 'no SIM page: echo refused, events arrive' \
 	'message round trips, auto-EOI' 'message round trips, guest EOI' 'event round trips' \
@@ -38,6 +46,15 @@ for t in 'synic registers' 'post and signal refusals' 'no SIM page: echo refused
 	[ "$(grep -c "^PASS synictest: $t\$" "$TRANSCRIPT")" -ge 3 ] || die "not 3 times: PASS synictest: $t"
 done
 lacks '^FAIL synictest'
-[ "$(grep -c '^exit_reason: stop request' "$TRANSCRIPT")" -eq 3 ] || die "not 3 guests stopped themselves"
-[ "$(grep -c '^exit_code: 0$' "$TRANSCRIPT")" -eq 3 ] || die "a guest reported failures"
+[ "$(grep -c '^exit_reason: stop request' "$TRANSCRIPT")" -eq 4 ] || die "not 4 guests stopped themselves"
+[ "$(grep -c '^exit_code: 0$' "$TRANSCRIPT")" -eq 4 ] || die "a guest reported failures"
 ok "three synictest children passed"
+for t in 'vmbus versions' 'vmbus offers' 'vmbus refusals' 'vmbus heartbeat over rings' \
+	'vmbus broken ring, unload'; do
+	has "^PASS vmbustest: $t\$"
+done
+lacks '^FAIL vmbustest'
+has '^vmbus_gpadls: 0 \(0 pages mapped\), 2 refused, 1 broken rings$'
+has '^ic heartbeat: closed, version 3\.0 \(framework 3\.0\), 0 bad answers, 0 timeouts, [1-9][0-9]* beats$'
+has '^vmbus_messages_dropped: 0$'
+ok "vmbustest passed"

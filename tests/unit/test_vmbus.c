@@ -40,7 +40,7 @@ static struct vmbus_server server;
 
 static int setup(void **state)
 {
-	struct vmbus_host host = { post, &posted };
+	struct vmbus_host host = { .post = post, .ctx = &posted };
 
 	(void)state;
 	memset(&posted, 0, sizeof(posted));

@@ -8,6 +8,7 @@
 #ifndef KEEL_VSP_VMBUS_ABI_H
 #define KEEL_VSP_VMBUS_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The HvPostMessage type of every channel message. */
@@ -83,5 +84,132 @@ struct vmbus_version_response {
 	uint32_t msg_conn_id;       /* 5.0 on: the connection for later messages */
 };
 _Static_assert(sizeof(struct vmbus_version_response) == 16, "VMBus layout");
+
+/* ---- offers ---- */
+
+/* A GUID as it travels (the Windows byte order of its text form). */
+struct vmbus_guid {
+	uint8_t b[16];
+};
+
+struct vmbus_offer_channel {
+	struct vmbus_msg_header header;
+	struct vmbus_guid if_type;      /* the device class: what drivers match */
+	struct vmbus_guid if_instance;  /* this device */
+	uint64_t reserved1;
+	uint64_t reserved2;
+	uint16_t chn_flags;
+	uint16_t mmio_megabytes;
+	uint8_t user_def[120];
+	uint16_t sub_channel_index;     /* 0: a primary channel */
+	uint16_t reserved3;
+	uint32_t child_relid;           /* 1..2047: the channel's id */
+	uint8_t monitorid;
+	uint8_t monitor_allocated;      /* bit 0; Keel: 0, events are hypercalls */
+	uint16_t is_dedicated_interrupt; /* bit 0 */
+	uint32_t connection_id;         /* the child signals the host on it */
+} __attribute__((packed));
+_Static_assert(sizeof(struct vmbus_offer_channel) == 196, "VMBus layout");
+_Static_assert(offsetof(struct vmbus_offer_channel, child_relid) == 184, "VMBus layout");
+
+/* RESCIND_CHANNELOFFER, RELID_RELEASED, CLOSECHANNEL */
+struct vmbus_relid_msg {
+	struct vmbus_msg_header header;
+	uint32_t child_relid;
+};
+_Static_assert(sizeof(struct vmbus_relid_msg) == 12, "VMBus layout");
+
+/* ---- channels ---- */
+
+struct vmbus_open_channel {
+	struct vmbus_msg_header header;
+	uint32_t child_relid;
+	uint32_t openid;
+	uint32_t ringbuffer_gpadl;
+	uint32_t target_vp;             /* VP for the host's interrupts */
+	uint32_t downstream_page_offset; /* pages: where the host->child ring starts */
+	uint8_t user_data[120];
+};
+_Static_assert(sizeof(struct vmbus_open_channel) == 148, "VMBus layout");
+
+struct vmbus_open_result {
+	struct vmbus_msg_header header;
+	uint32_t child_relid;
+	uint32_t openid;
+	uint32_t status;                /* 0: open */
+};
+_Static_assert(sizeof(struct vmbus_open_result) == 20, "VMBus layout");
+
+/* ---- GPADLs: guest page lists the host maps ---- */
+
+/* The fixed part of GPADL_HEADER; pfns (8 bytes each, only 4-byte
+ * aligned in the message) follow at offset 28. */
+struct vmbus_gpadl_header {
+	struct vmbus_msg_header header;
+	uint32_t child_relid;
+	uint32_t gpadl;
+	uint16_t range_buflen;          /* 8 + 8 * pfns */
+	uint16_t rangecount;            /* Keel: 1 */
+	uint32_t byte_count;            /* the range */
+	uint32_t byte_offset;
+} __attribute__((packed));
+_Static_assert(sizeof(struct vmbus_gpadl_header) == 28, "VMBus layout");
+#define VMBUS_GPADL_HEADER_PFNS ((240 - 28) / 8)   /* 26 */
+
+/* GPADL_BODY: pfns follow at offset 16. */
+struct vmbus_gpadl_body {
+	struct vmbus_msg_header header;
+	uint32_t msgnumber;             /* Linux sends 0: not relied on */
+	uint32_t gpadl;
+};
+_Static_assert(sizeof(struct vmbus_gpadl_body) == 16, "VMBus layout");
+#define VMBUS_GPADL_BODY_PFNS ((240 - 16) / 8)     /* 28 */
+
+struct vmbus_gpadl_created {
+	struct vmbus_msg_header header;
+	uint32_t child_relid;
+	uint32_t gpadl;
+	uint32_t creation_status;       /* 0: created */
+};
+_Static_assert(sizeof(struct vmbus_gpadl_created) == 20, "VMBus layout");
+
+struct vmbus_gpadl_teardown {
+	struct vmbus_msg_header header;
+	uint32_t child_relid;
+	uint32_t gpadl;
+};
+_Static_assert(sizeof(struct vmbus_gpadl_teardown) == 16, "VMBus layout");
+
+struct vmbus_gpadl_torndown {
+	struct vmbus_msg_header header;
+	uint32_t gpadl;
+};
+_Static_assert(sizeof(struct vmbus_gpadl_torndown) == 12, "VMBus layout");
+
+/* ---- ring buffers (docs/vmbus-protocol.md section 5) ---- */
+
+/* The first page of each ring; the data area follows it. */
+struct vmbus_ring_header {
+	uint32_t write_index;           /* producer's: byte offset into the data */
+	uint32_t read_index;            /* consumer's */
+	uint32_t interrupt_mask;        /* consumer's: nonzero, no interrupts */
+	uint32_t pending_send_sz;       /* producer's: blocked until this much is free */
+	uint32_t reserved1[12];
+	uint32_t feature_bits;          /* bit 0: pending_send_sz is honoured */
+};
+_Static_assert(offsetof(struct vmbus_ring_header, feature_bits) == 64, "VMBus layout");
+#define VMBUS_RING_FEAT_PENDING_SEND_SZ 1u
+
+/* Every packet starts so; len8 * 8 bytes, then an 8-byte trailer. */
+struct vmbus_packet_desc {
+	uint16_t type;                  /* VMBUS_PACKET_* */
+	uint16_t offset8;               /* payload start, 8-byte units (2) */
+	uint16_t len8;                  /* whole packet, 8-byte units, no trailer */
+	uint16_t flags;                 /* bit 0: completion requested */
+	uint64_t trans_id;
+};
+_Static_assert(sizeof(struct vmbus_packet_desc) == 16, "VMBus layout");
+#define VMBUS_PACKET_DATA_INBAND 6u
+#define VMBUS_PACKET_COMP        11u
 
 #endif

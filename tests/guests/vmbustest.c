@@ -1,0 +1,338 @@
+/*
+ * vmbustest.elf: a minimal VMBus client, speaking to the parent's VMBus
+ * server as Linux's hv_vmbus and hv_utils do (docs/vmbus-protocol.md), so
+ * the hypervisor's side of VMBus (messages on SINT2, event ports both
+ * ways, the parent's window onto these pages) runs on every emulator.
+ * Version negotiation (a refused version, then 5.3), the four offers, a GPADL
+ * the parent cannot map and an open it must refuse, then the heartbeat
+ * channel: a ring GPADL, open, IC negotiation and three beats answered
+ * over the rings; close and teardown; a second open whose ring this guest
+ * breaks (the parent must close it, not crash); UNLOAD.  The SINT is
+ * polled: messages and flags are read from the SIM and SIEF pages.
+ */
+#include "hv/abi/tlfs.h"
+#include "hv/abi/tlfs_synic.h"
+#include "tests/guests/hvcall.h"
+#include "tests/guests/lib.h"
+#include "tests/guests/x86.h"
+#include "vsp/ic/ic_abi.h"
+#include "vsp/vmbus/vmbus_abi.h"
+
+#define MSR_SVR       0x80f
+#define MSR_REF_TIME  HV_X64_MSR_TIME_REF_COUNT
+#define RING_PAGES    4          /* each way, as hv_utils */
+#define GPADL_RING    0xe1e10u
+
+const char guest_name[] = "vmbustest";
+
+static struct hv_message_page sim __attribute__((aligned(4096)));
+static struct hv_synic_event_flags_page sief __attribute__((aligned(4096)));
+static uint8_t rings[2 * RING_PAGES][4096] __attribute__((aligned(4096)));
+static uint8_t msg[240];
+static uint32_t msg_len;
+static uint32_t heartbeat_relid, heartbeat_connection;
+
+static const uint8_t heartbeat_type[16] = { 0x39, 0x4f, 0x16, 0x57, 0x15, 0x91, 0x78, 0x4e,
+					    0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d };
+
+static struct hv_message *slot(void) { return &sim.sint_message[VMBUS_MESSAGE_SINT]; }
+
+static bool msg_ready(void) { return __atomic_load_n(&slot()->header.message_type, __ATOMIC_ACQUIRE) != 0; }
+
+static bool wait_until(bool (*fn)(void), unsigned ms)
+{
+	uint64_t end = rdmsr(MSR_REF_TIME) + (uint64_t)ms * 10000;
+
+	while (!fn()) {
+		if (rdmsr(MSR_REF_TIME) > end)
+			return false;
+		pause();
+	}
+	return true;
+}
+
+/* The next channel message from the host into msg: its type, 0 if none
+ * came within 2 s. */
+static uint32_t receive(void)
+{
+	uint32_t type;
+
+	if (!wait_until(msg_ready, 2000))
+		return 0;
+	msg_len = slot()->header.payload_size;
+	memcpy(msg, slot()->payload, msg_len <= sizeof(msg) ? msg_len : sizeof(msg));
+	__atomic_store_n(&slot()->header.message_type, HV_MESSAGE_TYPE_NONE, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (slot()->header.message_flags & HV_MESSAGE_FLAG_PENDING)
+		wrmsr(HV_X64_MSR_EOM, 0);
+	memcpy(&type, msg, 4);
+	return type;
+}
+
+static uint16_t send(const void *m, uint32_t len)
+{
+	return post_retry(VMBUS_MESSAGE_CONNECTION_ID, VMBUS_POST_MESSAGE_TYPE, m, len);
+}
+
+/* ---- rings, the client's side ---- */
+
+static struct vmbus_ring_header *out_hdr(void) { return (void *)rings[0]; }
+static uint8_t *out_data(void) { return rings[1]; }
+static struct vmbus_ring_header *in_hdr(void) { return (void *)rings[RING_PAGES]; }
+static uint8_t *in_data(void) { return rings[RING_PAGES + 1]; }
+#define RING_DATA ((RING_PAGES - 1) * 4096u)
+
+static bool channel_flag(void)
+{
+	uint8_t *f = &sief.sint_event_flags[VMBUS_MESSAGE_SINT].flags[HV_EVENT_FLAG_BYTE(heartbeat_relid)];
+	uint8_t bit = HV_EVENT_FLAG_BIT(heartbeat_relid);
+
+	return __atomic_fetch_and(f, (uint8_t)~bit, __ATOMIC_SEQ_CST) & bit;
+}
+
+static bool in_ready(void)
+{
+	return __atomic_load_n(&in_hdr()->write_index, __ATOMIC_ACQUIRE) != in_hdr()->read_index;
+}
+
+/* The next packet from the host: its payload into buf, its length (0: none
+ * within 3 s), its transaction id in *trans. */
+static uint32_t ring_read(uint8_t *buf, uint64_t *trans)
+{
+	struct vmbus_packet_desc d;
+	uint32_t rd, len;
+
+	if (!in_ready() && !wait_until(channel_flag, 3000))
+		return 0;
+	if (!in_ready())
+		return 0;
+	rd = in_hdr()->read_index;
+	for (uint32_t i = 0; i < sizeof(d); i++)
+		((uint8_t *)&d)[i] = in_data()[(rd + i) % RING_DATA];
+	len = (d.len8 - d.offset8) * 8u;
+	if (d.len8 < 2 || len > 4096)
+		return 0;
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = in_data()[(rd + d.offset8 * 8u + i) % RING_DATA];
+	__atomic_store_n(&in_hdr()->read_index, (rd + d.len8 * 8u + 8) % RING_DATA, __ATOMIC_RELEASE);
+	*trans = d.trans_id;
+	return len;
+}
+
+static void ring_write(const uint8_t *payload, uint32_t len, uint64_t trans)
+{
+	struct vmbus_packet_desc d = { VMBUS_PACKET_DATA_INBAND, 2, (uint16_t)((16 + len + 7) / 8), 0, trans };
+	uint32_t wr = out_hdr()->write_index, at = wr;
+	uint64_t trailer = (uint64_t)wr << 32;
+	static uint8_t pkt[4096 + 32];
+
+	memset(pkt, 0, sizeof(pkt));
+	memcpy(pkt, &d, sizeof(d));
+	memcpy(pkt + sizeof(d), payload, len);
+	memcpy(pkt + d.len8 * 8u, &trailer, 8);
+	for (uint32_t i = 0; i < d.len8 * 8u + 8; i++, at = (at + 1) % RING_DATA)
+		out_data()[at] = pkt[i];
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&out_hdr()->write_index, at, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!out_hdr()->interrupt_mask && out_hdr()->read_index == wr)
+		signal(heartbeat_connection, 0);
+}
+
+/* ---- the steps ---- */
+
+static void contact(uint32_t version, uint8_t want)
+{
+	struct vmbus_initiate_contact c = { .header.msgtype = VMBUS_MSG_INITIATE_CONTACT, .version_requested = version,
+					    .msg_sint = VMBUS_MESSAGE_SINT, .monitor_page1 = 0x3000, .monitor_page2 = 0x4000 };
+	struct vmbus_version_response r;
+
+	test_expect("post contact", post_retry(VMBUS_MESSAGE_CONNECTION_ID_4, 1, &c, sizeof(c)), 0);
+	test_expect("version response", receive(), VMBUS_MSG_VERSION_RESPONSE);
+	memcpy(&r, msg, sizeof(r));
+	test_expect("version supported", r.version_supported, want);
+	if (want)
+		test_expect("message connection", r.msg_conn_id, VMBUS_MESSAGE_CONNECTION_ID);
+}
+
+static void test_connect(void)
+{
+	test_begin("vmbus versions");
+	contact(0x00060000, 0);
+	contact(VMBUS_VERSION_WIN10_V5_3, 1);
+	test_end();
+}
+
+static void test_offers(void)
+{
+	struct vmbus_msg_header h = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
+	struct vmbus_offer_channel o;
+	unsigned offers = 0;
+	uint32_t type;
+
+	test_begin("vmbus offers");
+	test_expect("post", send(&h, sizeof(h)), 0);
+	while ((type = receive()) == VMBUS_MSG_OFFERCHANNEL) {
+		offers++;
+		memcpy(&o, msg, sizeof(o));
+		test_expect("offer length", msg_len, sizeof(o));
+		test_expect("no monitor page", o.monitor_allocated, 0);
+		if (!memcmp(&o.if_type, heartbeat_type, 16)) {
+			heartbeat_relid = o.child_relid;
+			heartbeat_connection = o.connection_id;
+		}
+	}
+	test_expect("all offers delivered", type, VMBUS_MSG_ALLOFFERS_DELIVERED);
+	test_expect("offers", offers, 4);
+	test_expect("heartbeat offered", heartbeat_relid != 0, 1);
+	test_end();
+}
+
+static void gpadl(uint32_t handle, uint64_t first_pfn, uint32_t pages)
+{
+	uint8_t m[240];
+	struct vmbus_gpadl_header h = { .header.msgtype = VMBUS_MSG_GPADL_HEADER, .child_relid = heartbeat_relid,
+					.gpadl = handle, .range_buflen = (uint16_t)(8 + 8 * pages), .rangecount = 1,
+					.byte_count = pages * 4096 };
+
+	memcpy(m, &h, sizeof(h));
+	for (uint32_t i = 0; i < pages; i++) {
+		uint64_t pfn = first_pfn + i;
+		memcpy(m + sizeof(h) + 8 * i, &pfn, 8);
+	}
+	send(m, sizeof(h) + 8 * pages);
+}
+
+static uint32_t created_status(uint32_t handle)
+{
+	struct vmbus_gpadl_created c;
+
+	if (!test_expect("gpadl created", receive(), VMBUS_MSG_GPADL_CREATED))
+		return ~0u;
+	memcpy(&c, msg, sizeof(c));
+	test_expect("gpadl handle", c.gpadl, handle);
+	return c.creation_status;
+}
+
+static uint32_t open_status(uint32_t handle)
+{
+	struct vmbus_open_channel o = { .header.msgtype = VMBUS_MSG_OPENCHANNEL, .child_relid = heartbeat_relid,
+					.openid = heartbeat_relid, .ringbuffer_gpadl = handle, .target_vp = 0,
+					.downstream_page_offset = RING_PAGES };
+	struct vmbus_open_result r;
+
+	send(&o, sizeof(o));
+	if (!test_expect("open result", receive(), VMBUS_MSG_OPENCHANNEL_RESULT))
+		return ~0u;
+	memcpy(&r, msg, sizeof(r));
+	test_expect("open relid", r.child_relid, heartbeat_relid);
+	return r.status;
+}
+
+static void test_refusals(void)
+{
+	test_begin("vmbus refusals");
+	gpadl(0x77, 0xfffff000u, 2); /* not this child's memory */
+	test_expect("foreign pages refused", created_status(0x77) != 0, 1);
+	test_expect("open without a GPADL refused", open_status(0x78) != 0, 1);
+	test_end();
+}
+
+/* Open the heartbeat channel on fresh rings: 0 or a failure. */
+static bool open_heartbeat(uint32_t handle)
+{
+	memset(rings, 0, sizeof(rings));
+	gpadl(handle, (uintptr_t)rings / 4096, 2 * RING_PAGES);
+	if (!test_expect("ring gpadl", created_status(handle), 0) || !test_expect("open", open_status(handle), 0))
+		return false;
+	out_hdr()->feature_bits = in_hdr()->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
+	return true;
+}
+
+/* Answer the host's next IC request as hv_utils does; its message type,
+ * or -1 when none came. */
+static int answer(void)
+{
+	static uint8_t buf[4096];
+	struct ic_header h;
+	uint64_t trans;
+	uint32_t len = ring_read(buf, &trans);
+
+	if (len < IC_BODY_OFFSET)
+		return -1;
+	memcpy(&h, buf + sizeof(struct ic_pipe_header), sizeof(h));
+	if (h.msgtype == IC_MSG_NEGOTIATE) {
+		struct ic_negotiate n = { 1, 1, 0 };
+		struct ic_version v[2] = { { 3, 0 }, { 3, 0 } };
+
+		memcpy(buf + IC_BODY_OFFSET, &n, sizeof(n));
+		memcpy(buf + IC_BODY_OFFSET + sizeof(n), v, sizeof(v));
+	} else if (h.msgtype == IC_MSG_HEARTBEAT) {
+		uint64_t seq;
+
+		memcpy(&seq, buf + IC_BODY_OFFSET, 8);
+		seq++;
+		memcpy(buf + IC_BODY_OFFSET, &seq, 8);
+	}
+	h.flags = IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE;
+	memcpy(buf + sizeof(struct ic_pipe_header), &h, sizeof(h));
+	ring_write(buf, len, trans);
+	return h.msgtype;
+}
+
+static void test_heartbeat(void)
+{
+	struct vmbus_relid_msg close = { .header.msgtype = VMBUS_MSG_CLOSECHANNEL, .child_relid = heartbeat_relid };
+	struct vmbus_gpadl_teardown t = { .header.msgtype = VMBUS_MSG_GPADL_TEARDOWN, .child_relid = heartbeat_relid,
+					  .gpadl = GPADL_RING };
+	unsigned beats = 0;
+
+	test_begin("vmbus heartbeat over rings");
+	if (open_heartbeat(GPADL_RING)) {
+		test_expect("ic negotiation", answer(), IC_MSG_NEGOTIATE);
+		for (int i = 0; i < 3; i++)
+			beats += answer() == IC_MSG_HEARTBEAT;
+		test_expect("beats", beats, 3);
+	}
+	send(&close, sizeof(close));
+	send(&t, sizeof(t));
+	test_expect("torn down", receive(), VMBUS_MSG_GPADL_TORNDOWN);
+	test_end();
+}
+
+static void test_broken_ring(void)
+{
+	struct vmbus_msg_header unload = { .msgtype = VMBUS_MSG_UNLOAD };
+
+	test_begin("vmbus broken ring, unload");
+	if (open_heartbeat(GPADL_RING + 1)) {
+		test_expect("ic negotiation", answer(), IC_MSG_NEGOTIATE);
+		out_hdr()->write_index = 12; /* not a multiple of 8: the host must give up on it */
+		signal(heartbeat_connection, 0);
+	}
+	test_expect("post unload", send(&unload, sizeof(unload)), 0);
+	test_expect("unload response", receive(), VMBUS_MSG_UNLOAD_RESPONSE);
+	test_end();
+}
+
+void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
+{
+	(void)ram_bytes;
+	(void)low_bytes;
+	idt_set_exceptions();
+	idt_load();
+	wrmsr(MSR_SVR, 0x1ff);
+	hvcall_init();
+	wrmsr(HV_X64_MSR_SIMP, (uintptr_t)&sim | HV_SYNIC_PAGE_ENABLE);
+	wrmsr(HV_X64_MSR_SIEFP, (uintptr_t)&sief | HV_SYNIC_PAGE_ENABLE);
+	wrmsr(HV_X64_MSR_SINT(VMBUS_MESSAGE_SINT), 0x52 | HV_SYNIC_SINT_POLLING);
+	wrmsr(HV_X64_MSR_SCONTROL, HV_SYNIC_SCONTROL_ENABLE);
+
+	test_connect();
+	test_offers();
+	test_refusals();
+	test_heartbeat();
+	test_broken_ring();
+	say(OUT_BOTH, "done: %u passed, %u failed", tests_passed, tests_failed);
+	guest_stop(tests_failed);
+}
