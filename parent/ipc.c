@@ -24,6 +24,10 @@
 #define CHILD_CHANNEL_PORT(relid) (0x2000u | (relid)) /* its event port in the child */
 #define TICK_HZ        100   /* how often the VMBus services' clocks advance */
 
+/* Words of the parent's SIEF area that children's flags may be in: up to
+ * the highest partition id a VM was created with. */
+static unsigned flag_words = 1;
+
 static uint32_t parent_id(const struct vm *vm, uint32_t n)
 {
 	return (uint32_t)(vm->partition_id << 8) | n;
@@ -32,8 +36,11 @@ static uint32_t parent_id(const struct vm *vm, uint32_t n)
 uint16_t ipc_vm_create(struct vm *vm)
 {
 	uint64_t child = vm->partition_id;
+	unsigned words = (unsigned)((child + 1) * IPC_FLAGS_PER_CHILD + 63) / 64;
 	uint16_t st;
 
+	if (words > flag_words)
+		flag_words = words < HV_EVENT_FLAGS_COUNT / 64 ? words : HV_EVENT_FLAGS_COUNT / 64;
 	/* VMBus: the child posts on connections 1 and 4 to the parent's
 	 * port; the parent answers on its connection to the child's port. */
 	if ((st = hv_create_port(PARENT_ID, parent_id(vm, ID_VMBUS), child, KEEL_PARENT_IPC_SINT, 0, 0, 0)) ||
@@ -257,7 +264,7 @@ static int poll_events(struct hv_synic_event_flags_page *sief)
 	uint64_t *words = (uint64_t *)sief->sint_event_flags[KEEL_PARENT_IPC_SINT].flags;
 	int served = 0;
 
-	for (unsigned w = 0; w < HV_EVENT_FLAGS_COUNT / 64; w++) {
+	for (unsigned w = 0; w < flag_words; w++) {
 		uint64_t bits = __atomic_load_n(&words[w], __ATOMIC_RELAXED) ?
 					__atomic_exchange_n(&words[w], 0, __ATOMIC_ACQ_REL) : 0;
 

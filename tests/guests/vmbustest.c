@@ -300,6 +300,11 @@ static void test_heartbeat(void)
 	test_end();
 }
 
+static bool answer_taken(void)
+{
+	return __atomic_load_n(&out_hdr()->read_index, __ATOMIC_ACQUIRE) == out_hdr()->write_index;
+}
+
 static void test_broken_ring(void)
 {
 	struct vmbus_msg_header unload = { .msgtype = VMBUS_MSG_UNLOAD };
@@ -307,6 +312,7 @@ static void test_broken_ring(void)
 	test_begin("vmbus broken ring, unload");
 	if (open_heartbeat(GPADL_RING + 1)) {
 		test_expect("ic negotiation", answer(), IC_MSG_NEGOTIATE);
+		test_expect("answer read", wait_until(answer_taken, 2000), 1);
 		out_hdr()->write_index = 12; /* not a multiple of 8: the host must give up on it */
 		signal(heartbeat_connection, 0);
 	}
