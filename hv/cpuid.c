@@ -29,8 +29,8 @@
 #define CPUID_EXT1_ECX_SVM    (1u << 2)
 #define HV_LEAVES (HV_CPUID_MAX_LEAF - HV_CPUID_VENDOR_AND_MAX + 1)
 /* 0x40000003 EAX: what children have beyond the parent's privileges (the
- * reference TSC page, hv/msr.c). */
-#define HV_CHILD_ACCESS HV_ACCESS_PARTITION_REFERENCE_TSC
+ * reference TSC page, hv/msr.c; the synthetic timers, hv/stimer.h). */
+#define HV_CHILD_ACCESS (HV_ACCESS_PARTITION_REFERENCE_TSC | HV_ACCESS_SYNTHETIC_TIMER_REGS)
 
 /* 0x40000003 EBX: what only the parent may do (hv/port.h). */
 #define HV_PARENT_PRIVILEGES (HV_PRIVILEGE_CREATE_PORT | HV_PRIVILEGE_CONNECT_PORT)
@@ -50,7 +50,7 @@ void cpuid_policy_init(void)
 	l[2].eax = 1;
 	l[2].ebx = 0u << 16 | 1u;
 	l[3].eax = HV_ACCESS_HYPERCALL_MSRS | HV_ACCESS_VP_INDEX | HV_ACCESS_PARTITION_REFERENCE_COUNTER |
-		   HV_ACCESS_SYNIC_REGS | HV_ACCESS_SYNTHETIC_TIMER_REGS | HV_ACCESS_FREQUENCY_MSRS;
+		   HV_ACCESS_SYNIC_REGS | HV_ACCESS_FREQUENCY_MSRS;
 	l[3].ebx = HV_PRIVILEGE_POST_MESSAGES | HV_PRIVILEGE_SIGNAL_EVENTS | HV_PARENT_PRIVILEGES;
 	l[3].edx = HV_FEATURE_GUEST_CRASH_MSRS | HV_FEATURE_FREQUENCY_MSRS;
 	l[5].eax = PARTITION_MAX_VPS; /* maximum virtual processors */
@@ -205,7 +205,7 @@ bool cpuid_exit(struct vp *vp)
 		r = i < HV_LEAVES ? hv_leaves[i] : (struct cpuid_regs){ 0, 0, 0, 0 };
 		if (i == 3 && !vp->partition->is_parent) {
 			r.eax |= HV_CHILD_ACCESS;
-			r.edx |= HV_FEATURE_STIMER_DIRECT_MODE; /* hv/stimer.c: the only mode */
+			r.edx |= HV_FEATURE_STIMER_DIRECT_MODE; /* hv/stimer.c: direct and message mode */
 			r.ebx &= ~HV_PARENT_PRIVILEGES;
 		}
 	} else {

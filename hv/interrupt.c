@@ -232,11 +232,9 @@ void vp_irq_refresh(struct vp *vp)
 	uint64_t now = rdtsc();
 	int requested;
 
+	stimer_check(vp, now); /* first: a timer message posts its SINT's vector */
 	if (__atomic_load_n(&vp->posted_any, __ATOMIC_ACQUIRE))
 		take_posted(vp);
-
-	if (vp->stimer.expiry_tsc && now >= vp->stimer.expiry_tsc)
-		vp_irq_raise(vp, stimer_check(vp, now));
 	if (vp->lapic.timer_deadline != UINT64_MAX)
 		vlapic_timer_expire(&vp->lapic, ns_of_tsc(now));
 	vp->irq_deadline = vp_irq_deadline(vp);

@@ -1,12 +1,17 @@
-/* Reference time and synthetic timer 0; contract in stimer.h. */
+/* Reference time and the synthetic timers; contract in stimer.h. */
 #include "hv/stimer.h"
+
+#include <string.h>
 
 #include "arch/x86/cpu.h"
 #include "hv/abi/tlfs.h"
 #include "hv/abi/tlfs_synic.h"
+#include "hv/interrupt.h"
 #include "hv/log.h"
+#include "hv/partition.h"
 #include "hv/reftime.h"
 #include "hv/sched.h"
+#include "hv/synic.h"
 #include "hv/vcpu_ops.h"
 
 #define PIT_HZ        1193182u
@@ -81,25 +86,81 @@ uint64_t tsc_of_ns(uint64_t ns)
 	return tsc_base + (uint64_t)(((unsigned __int128)ns * tsc_per_ns24) >> 24);
 }
 
-/* (Re)arm from the current config and count. */
-static void arm(struct vp *vp)
+uint64_t reference_time_now(void)
 {
-	struct stimer *t = &vp->stimer;
+	return ref_of_tsc(rdtsc());
+}
+
+/* The earliest armed expiry of the VP's timers (hv/interrupt.c looks at it). */
+static void update_next(struct stimers *st)
+{
+	st->next_tsc = 0;
+	for (unsigned i = 0; i < HV_SYNIC_STIMER_COUNT; i++)
+		if (st->t[i].expiry_tsc && (!st->next_tsc || st->t[i].expiry_tsc < st->next_tsc))
+			st->next_tsc = st->t[i].expiry_tsc;
+}
+
+static uint8_t vector_of(uint64_t config)
+{
+	return (uint8_t)((config & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT);
+}
+
+static unsigned sint_of(uint64_t config)
+{
+	return (unsigned)((config & HV_STIMER_SINT_MASK) >> HV_STIMER_SINT_SHIFT);
+}
+
+/* Where an expiry can go: a direct-mode vector an interrupt may use, or a
+ * message SINT other than 0 (TLFS: SINTx 0 leaves the timer disabled). */
+static bool has_target(uint64_t config)
+{
+	return (config & HV_STIMER_DIRECT_MODE) ? vector_of(config) >= 32 : sint_of(config) != 0;
+}
+
+/* (Re)arm from the current config and count. */
+static void arm(struct vp *vp, struct stimer *t)
+{
 	uint64_t now = ref_of_tsc(rdtsc());
 
 	vp->irq_recheck = true; /* its deadline moves (hv/interrupt.h) */
 	t->expiry_tsc = 0;
-	if (!(t->config & HV_STIMER_ENABLE) || !t->count)
-		return;
-	t->expiry_tsc = tsc_of_ref((t->config & HV_STIMER_PERIODIC) ? now + t->count : t->count);
-	if (!t->expiry_tsc)
-		t->expiry_tsc = 1;
+	if ((t->config & HV_STIMER_ENABLE) && t->count) {
+		t->expiry_ref = (t->config & HV_STIMER_PERIODIC) ? now + t->count : t->count;
+		t->expiry_tsc = tsc_of_ref(t->expiry_ref);
+		if (!t->expiry_tsc)
+			t->expiry_tsc = 1;
+	}
+	update_next(&vp->stimer);
+}
+
+static int timer_msr(struct vp *vp, unsigned n, bool count, bool write, uint64_t *value)
+{
+	struct stimer *t = &vp->stimer.t[n];
+
+	if (!write) {
+		*value = count ? t->count : t->config;
+		return 0;
+	}
+	if (count) {
+		t->count = *value;
+		if (!*value)
+			t->config &= ~HV_STIMER_ENABLE;
+		else if ((t->config & HV_STIMER_AUTO_ENABLE) && has_target(t->config))
+			t->config |= HV_STIMER_ENABLE;
+	} else {
+		/* A direct-mode vector below 32 is refused; message mode on
+		 * SINT 0 is taken but stays disabled. */
+		if ((*value & HV_STIMER_RESERVED_MASK) ||
+		    ((*value & HV_STIMER_ENABLE) && (*value & HV_STIMER_DIRECT_MODE) && vector_of(*value) < 32))
+			return VCPU_MSR_FAULT;
+		t->config = has_target(*value) ? *value : *value & ~HV_STIMER_ENABLE;
+	}
+	arm(vp, t);
+	return 0;
 }
 
 int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 {
-	struct stimer *t = &vp->stimer;
-
 	switch (msr) {
 	case HV_X64_MSR_TIME_REF_COUNT:
 		if (write)
@@ -116,60 +177,67 @@ int stimer_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 			return VCPU_MSR_FAULT;
 		*value = VLAPIC_TIMER_HZ;
 		return 0;
-	case HV_X64_MSR_STIMER0_CONFIG:
-		if (!write) {
-			*value = t->config;
-			return 0;
-		}
-		/* Direct mode only, with a vector an interrupt may use. */
-		if ((*value & HV_STIMER_RESERVED_MASK) ||
-		    ((*value & HV_STIMER_ENABLE) &&
-		     (!(*value & HV_STIMER_DIRECT_MODE) ||
-		      ((*value & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT) < 32)))
-			return VCPU_MSR_FAULT;
-		t->config = *value;
-		arm(vp);
-		return 0;
-	case HV_X64_MSR_STIMER0_COUNT:
-		if (!write) {
-			*value = t->count;
-			return 0;
-		}
-		t->count = *value;
-		if (!*value)
-			t->config &= ~HV_STIMER_ENABLE;
-		else if ((t->config & HV_STIMER_AUTO_ENABLE) && (t->config & HV_STIMER_DIRECT_MODE) &&
-			 ((t->config & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT) >= 32)
-			t->config |= HV_STIMER_ENABLE;
-		arm(vp);
-		return 0;
 	default:
-		return VCPU_MSR_UNKNOWN;
+		/* The timers are children's: the parent's VP takes no
+		 * virtual interrupts (hv/interrupt.h). */
+		if (msr < HV_X64_MSR_STIMER0_CONFIG || msr > HV_X64_MSR_STIMER3_COUNT || vp->partition->is_parent)
+			return VCPU_MSR_UNKNOWN;
+		return timer_msr(vp, (msr - HV_X64_MSR_STIMER0_CONFIG) / 2, msr & 1, write, value);
 	}
 }
 
-uint8_t stimer_check(struct vp *vp, uint64_t now)
+/* Message mode: HV_MESSAGE_TYPE_TIMER_EXPIRED on the timer's SINT of its
+ * own VP.  A message still waiting for its slot takes this expiry in
+ * (periodic timers are lazy, as the TLFS allows). */
+static void send_message(struct vp *vp, unsigned n, struct stimer *t)
 {
-	struct stimer *t = &vp->stimer;
-	uint8_t vector;
+	struct synic_msg *m = &t->msg;
+
+	if (__atomic_exchange_n(&m->busy, true, __ATOMIC_ACQUIRE))
+		return;
+	memset(&m->msg, 0, sizeof(m->msg));
+	m->msg.header.message_type = HV_MESSAGE_TYPE_TIMER_EXPIRED;
+	m->msg.header.payload_size = sizeof(m->msg.timer);
+	m->msg.timer.timer_index = n;
+	m->msg.timer.expiration_time = t->expiry_ref;
+	synic_queue(vp, sint_of(t->config), m); /* the delivery time is set in the slot */
+}
+
+static void expire(struct vp *vp, unsigned n, struct stimer *t, uint64_t now)
+{
 	uint64_t period;
 
-	if (!t->expiry_tsc || now < t->expiry_tsc)
-		return 0;
-	vector = (uint8_t)((t->config & HV_STIMER_APIC_VECTOR_MASK) >> HV_STIMER_APIC_VECTOR_SHIFT);
+	if (t->config & HV_STIMER_DIRECT_MODE)
+		vp_irq_raise(vp, vector_of(t->config));
+	else
+		send_message(vp, n, t);
 	if (!(t->config & HV_STIMER_PERIODIC)) {
 		t->config &= ~HV_STIMER_ENABLE;
 		t->expiry_tsc = 0;
-		return vector;
+		return;
 	}
 	period = tsc_of_ref(t->count) - tsc_base;
 	t->expiry_tsc += period ? period : 1;
-	if (t->expiry_tsc <= now) /* missed periods merge into this one */
+	t->expiry_ref += t->count;
+	if (t->expiry_tsc <= now) { /* missed periods merge into this one */
 		t->expiry_tsc = now + (period ? period : 1);
-	return vector;
+		t->expiry_ref = ref_of_tsc(now) + t->count;
+	}
+}
+
+void stimer_check(struct vp *vp, uint64_t now)
+{
+	struct stimers *st = &vp->stimer;
+
+	if (!st->next_tsc || now < st->next_tsc)
+		return;
+	for (unsigned i = 0; i < HV_SYNIC_STIMER_COUNT; i++)
+		if (st->t[i].expiry_tsc && now >= st->t[i].expiry_tsc)
+			expire(vp, i, &st->t[i], now);
+	update_next(st);
 }
 
 uint64_t stimer_deadline(const struct vp *vp)
 {
-	return vp->stimer.expiry_tsc ? vp->stimer.expiry_tsc : SCHED_NO_DEADLINE;
+	return vp->stimer.next_tsc ? vp->stimer.next_tsc : SCHED_NO_DEADLINE;
 }

@@ -9,6 +9,7 @@
 #include "hv/partition.h"
 #include "hv/pcpu.h"
 #include "hv/run.h"
+#include "hv/stimer.h"
 #include "hv/vcpu_ops.h"
 
 void synic_init(struct synic *s)
@@ -83,6 +84,8 @@ static void deliver(struct vp *t, unsigned sint, struct hv_message_page *page)
 		slot->header.message_flags = q->head ? HV_MESSAGE_FLAG_PENDING : 0;
 		slot->header.reserved = 0;
 		slot->header.sender = m->msg.header.sender;
+		if (m->msg.header.message_type == HV_MESSAGE_TYPE_TIMER_EXPIRED)
+			slot->timer.delivery_time = reference_time_now();
 		__atomic_store_n(type, m->msg.header.message_type, __ATOMIC_RELEASE);
 		hand_back(m);
 		raise_sint(t, sint);

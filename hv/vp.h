@@ -81,10 +81,16 @@ struct synic {
 	uint32_t auto_eoi[8];        /* (r) vectors of unmasked auto-EOI SINTs */
 };
 
-/* A child VP's synthetic timer 0 (direct mode only; docs/guests.md). */
+/* A child VP's synthetic timers 0-3 (hv/stimer.h; docs/guests.md). */
 struct stimer {
 	uint64_t config, count;
 	uint64_t expiry_tsc;         /* next expiry in host TSC; 0 = not armed */
+	uint64_t expiry_ref;         /* the same in reference time (the message's) */
+	struct synic_msg msg;        /* message mode: busy while queued on the VP's own SINT */
+};
+struct stimers {
+	struct stimer t[4];          /* HV_SYNIC_STIMER_COUNT */
+	uint64_t next_tsc;           /* the earliest expiry_tsc; 0 = none armed */
 };
 
 /*
@@ -126,7 +132,7 @@ struct vp {
 	volatile bool intercept_suspended; /* set by its pCPU when posting, cleared by the parent */
 	struct synic_msg intercept;  /* (r) until posted, then (s) of the parent's VP */
 	struct synic synic;          /* its own registers and queues (s); auto_eoi (r) */
-	struct stimer stimer;        /* (r) */
+	struct stimers stimer;       /* (r); a queued msg is also (s) */
 	struct vlapic lapic;         /* (r) its local APIC (hv/interrupt.h) */
 	uint8_t pending_vector;      /* (r) the APIC's vector offered for injection; 0 = none */
 	bool irq_recheck;            /* (r) something changed: vp_irq_update looks again */

@@ -3,7 +3,7 @@
 # ESP as \keel\guests\NAME.elf and named as modules in boot/keel.cfg.
 
 GUESTS_OUT     := $(BUILD)/guests
-GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop churn mboot apictest synictest vmbustest
+GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop churn mboot apictest synictest stimertest vmbustest
 GUESTS_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -Wall -Wextra -Werror -I.
@@ -38,6 +38,7 @@ CHURN_OBJS   := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o churn.o)
 MBOOT_OBJS   := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o mboot.o)
 APICTEST_OBJS := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o apictest.o aptramp.o)
 SYNICTEST_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o hvcall.o synictest.o)
+STIMERTEST_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o hvcall.o stimertest.o)
 VMBUSTEST_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o hvcall.o vmbustest.o)
 
 $(GUESTS_OUT)/guest64.elf: $(GUEST64_OBJS) tests/guests/guest.ld
@@ -73,6 +74,9 @@ $(GUESTS_OUT)/apictest.elf: $(APICTEST_OBJS) tests/guests/guest.ld
 
 $(GUESTS_OUT)/synictest.elf: $(SYNICTEST_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(SYNICTEST_OBJS)
+
+$(GUESTS_OUT)/stimertest.elf: $(STIMERTEST_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(STIMERTEST_OBJS)
 
 $(GUESTS_OUT)/vmbustest.elf: $(VMBUSTEST_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(VMBUSTEST_OBJS)

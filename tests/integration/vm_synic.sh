@@ -9,6 +9,8 @@
 # partition id and passes too.  A fourth, vmbustest, is a minimal VMBus
 # client (tests/guests/vmbustest.c): versions, offers, refused GPADL and
 # open, the heartbeat service over its rings, a ring it breaks, UNLOAD.
+# Between them, stimertest runs the synthetic timers in message mode
+# (tests/guests/stimertest.c).
 . "$(dirname "$0")/_lib.sh"
 
 cat > "$SCRIPT" <<SCRIPT
@@ -30,6 +32,12 @@ vm start s3
 vm info s3
 vm delete s2
 vm delete s3
+vm create st --kernel stimertest --memory 4M
+vm start st
+@nowait vm console st
+@expect (st is stopped|st is crashed|error: vm console)
+vm info st
+vm delete st
 vm create vb --kernel vmbustest --memory 4M
 vm start vb
 @nowait vm console vb
@@ -46,9 +54,15 @@ for t in 'synic registers' 'post and signal refusals' 'no SIM page: echo refused
 	[ "$(grep -c "^PASS synictest: $t\$" "$TRANSCRIPT")" -ge 3 ] || die "not 3 times: PASS synictest: $t"
 done
 lacks '^FAIL synictest'
-[ "$(grep -c '^exit_reason: stop request' "$TRANSCRIPT")" -eq 4 ] || die "not 4 guests stopped themselves"
-[ "$(grep -c '^exit_code: 0$' "$TRANSCRIPT")" -eq 4 ] || die "a guest reported failures"
+[ "$(grep -c '^exit_reason: stop request' "$TRANSCRIPT")" -eq 5 ] || die "not 5 guests stopped themselves"
+[ "$(grep -c '^exit_code: 0$' "$TRANSCRIPT")" -eq 5 ] || die "a guest reported failures"
 ok "three synictest children passed"
+for t in 'timer registers' 'message mode: one-shot expiration message' 'message mode: periodic, then stopped' \
+	'two timers at once: pending flag, EOM' 'direct and message mode side by side'; do
+	has "^PASS stimertest: $t\$"
+done
+lacks '^FAIL stimertest'
+ok "stimertest passed"
 for t in 'vmbus versions' 'vmbus offers' 'vmbus refusals' 'vmbus heartbeat over rings' \
 	'vmbus broken ring, unload'; do
 	has "^PASS vmbustest: $t\$"
