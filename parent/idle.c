@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "parent/kernel.h"
+#include "parent/wallclock.h"
 #include "parent/x86.h"
 
 #define MSR_APIC_BASE   0x1bu
@@ -70,4 +71,5 @@ void idle_wait(void)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	else
 		pause();
+	wallclock_refine();
 }

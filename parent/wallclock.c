@@ -56,16 +56,52 @@ static int64_t read_cmos(void)
 static int64_t base;
 static uint64_t base_tsc, hz;
 
+static bool known, refined;
+static uint8_t last_second; /* refining: the seconds register at the last look */
+static uint64_t last_look;  /* ... and the TSC then */
+
 static void start(void)
 {
-	static bool known;
+	if (known)
+		return;
+	known = true;
+	hz = parent_tsc_hz();
+	base = read_cmos();
+	base_tsc = last_look = rdtsc();
+	last_second = cmos(0x00);
+}
 
-	if (!known) {
-		base = read_cmos();
-		base_tsc = rdtsc();
-		hz = parent_tsc_hz();
-		known = true;
+/*
+ * The CMOS clock counts whole seconds, so the first reading is up to a
+ * second behind.  The idle loop looks at the seconds register between
+ * naps; when it ticks within REFINE_GAP of the previous look, the start of
+ * that second is known to within the gap, and the clock is set from it
+ * (forward only, by under a second).  Waiting for the tick in one go would
+ * hold the parent for up to a second.
+ */
+#define REFINE_GAP_MS 20
+
+void wallclock_refine(void)
+{
+	uint64_t now;
+	uint8_t second;
+
+	start();
+	if (refined || !hz || (cmos(0x0a) & 0x80))
+		return;
+	now = rdtsc();
+	second = cmos(0x00);
+	if (second != last_second && now - last_look < hz / 1000 * REFINE_GAP_MS) {
+		int64_t t = read_cmos();
+
+		if (t) {
+			base = t;
+			base_tsc = now;
+			refined = true;
+		}
 	}
+	last_second = second;
+	last_look = now;
 }
 
 int64_t wallclock_now(void)

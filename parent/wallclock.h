@@ -1,6 +1,8 @@
 /*
  * The parent's idea of the wall-clock time (UTC): the machine's CMOS clock,
- * read once at the first call, plus the TSC since.  Children's clocks
+ * read once at the first call, plus the TSC since; the idle loop then finds
+ * where the CMOS clock's second begins (wallclock_refine), so the time is
+ * good to milliseconds rather than to a second.  Children's clocks
  * (parent/vstack/rtc.h) follow it.
  */
 #ifndef KEEL_PARENT_WALLCLOCK_H
@@ -12,5 +14,8 @@
 int64_t wallclock_now(void);
 /* The same in 100 ns units since 1970. */
 uint64_t wallclock_now_100ns(void);
+/* From the idle loop, between naps: a cheap look at the CMOS clock until
+ * its second has been seen to begin. */
+void wallclock_refine(void);
 
 #endif

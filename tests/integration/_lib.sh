@@ -17,6 +17,7 @@ KEEL_EMU=${KEEL_EMU:-qemu-svm}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 TRANSCRIPT=$WORK/transcript.txt
+LINE_TIMES=$WORK/line-times.txt   # "HOST_UNIX_TIME LINE" per transcript line
 SCRIPT=$WORK/script.txt
 
 die() { echo "FAIL: $*" >&2; exit 1; }
@@ -51,7 +52,7 @@ boot() {
 	case " $* " in *" --esp "*) ;; *) esp_args=(--esp "$(private_esp)") ;; esac
 	echo "+ keel-run --emu $KEEL_EMU $*"
 	local rc=0
-	"$KEEL_RUN" --emu "$KEEL_EMU" --transcript "$TRANSCRIPT" "${esp_args[@]}" "$@" || rc=$?
+	"$KEEL_RUN" --emu "$KEEL_EMU" --transcript "$TRANSCRIPT" --line-times "$LINE_TIMES" "${esp_args[@]}" "$@" || rc=$?
 	[ "$rc" -eq 0 ] || die "keel-run exited with status $rc"
 	echo "+ keel-run passed"
 }

@@ -9,7 +9,8 @@
 # host's, hv_vmbus (loaded by hand) negotiates VMBus 5.3 with the parent's
 # server, hv_utils binds heartbeat, shutdown and time sync (the heartbeat is
 # ok in `vm info` and `vm list`), a clock set wrong in the guest is set right
-# again by time sync when hv_utils is reloaded, its KVP daemon reports the
+# again by time sync when hv_utils is reloaded (and is within 2 s of the
+# host's, after the first load and after the reload), its KVP daemon reports the
 # host name, OS, kernel and a network address, and `vm stop` shuts Linux
 # down through the shutdown service ("guest powered off").
 # The second leaves through the exit port (0xf4, as QEMU's isa-debug-exit)
@@ -35,9 +36,9 @@ vm start ly
 @expect ^[0-9]{4}-
 @nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_vmbus.ko; dmesg | grep -i 'vmbus version'; echo vmbus-done
 @expect ^vmbus-done
-@nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_utils.ko; sleep 3; dmesg | grep 'IC version'; echo utils-done
+@nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_utils.ko; sleep 3; dmesg | grep 'IC version'; adjtimex | awk '/tv_sec/ { s = \$2 } /tv_usec/ { u = \$2 } END { printf "guest-clock: %d.%06d\\n", s, u }'; echo utils-done
 @expect ^utils-done
-@nowait date -s '2001-02-03 04:05:06' >/dev/null; rmmod hv_utils; insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_utils.ko; sleep 3; echo "resync: \$(date -u +%Y-%m-%dT%H)"
+@nowait date -s '2001-02-03 04:05:06' >/dev/null; rmmod hv_utils; insmod /lib/modules/\$(uname -r)/kernel/drivers/hv/hv_utils.ko; sleep 3; echo "resync: \$(date -u +%Y-%m-%dT%H)"; adjtimex | awk '/tv_sec/ { s = \$2 } /tv_usec/ { u = \$2 } END { printf "guest-clock: %d.%06d\\n", s, u }'
 @expect ^resync:
 @nowait insmod /lib/modules/\$(uname -r)/kernel/drivers/net/dummy.ko; ifconfig dummy0 10.0.0.2 up; echo '10.0.0.2 keel-child' >> /etc/hosts; hv_kvp_daemon; sleep 4; echo kvp-done
 @expect ^kvp-done
@@ -103,6 +104,11 @@ has '^channel 1: heartbeat, open \(vp 0\), [1-9][0-9]* packets in'
 has '^heartbeat: ok, [1-9][0-9]* beats'
 has '^lx +[0-9]+ running .* ok *$'
 has "resync: ($hour_before|$hour_after)\$"   # set wrong, then right by time sync
+# The guest's clock against the host's when its line arrived: within 2 s,
+# after time sync at hv_utils' load and again after the reload.
+[ "$(grep -c '^guest-clock: ' "$TRANSCRIPT")" -eq 2 ] || die "not two guest-clock lines"
+awk '$2 == "guest-clock:" { d = $3 - $1; printf "ok: guest clock %+.3f s from the host\n", d
+	if (d > 2 || d < -2) bad = 1 } END { exit bad }' "$LINE_TIMES" || die "guest clock off by more than 2 s"
 has '^vm: lx stopped'
 has '^vmbus_gpadls: 0 \(0 pages mapped\)'
 has '^vmbus_messages_dropped: 0$'
