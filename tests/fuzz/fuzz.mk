@@ -5,13 +5,17 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 150
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I.
-FUZZ_TARGETS := vmbus rings
+FUZZ_TARGETS := vmbus rings ic
 
 FUZZ_VMBUS_SRCS := vsp/vmbus/server.c vsp/vmbus/ring.c vsp/ic/ic.c
 
 $(BUILD)/fuzz/fuzz_vmbus: tests/fuzz/fuzz_vmbus.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vmbus/*.h vsp/ic/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_vmbus.c $(FUZZ_VMBUS_SRCS)
+
+$(BUILD)/fuzz/fuzz_ic: tests/fuzz/fuzz_ic.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vmbus/*.h vsp/ic/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_ic.c $(FUZZ_VMBUS_SRCS)
 
 $(BUILD)/fuzz/fuzz_rings: tests/fuzz/fuzz_rings.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vmbus/*.h vsp/ic/*.h)
 	@mkdir -p $(@D)
