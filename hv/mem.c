@@ -35,17 +35,64 @@ bool memtype_is_ram(uint32_t type)
 	}
 }
 
+/* The RAM of the memory map as sorted, merged ranges, so that hv_ram_page
+ * (every overlay, hypercall and deposited page) costs a binary search, not
+ * a walk of a server's hundreds of map entries. */
+struct ram_range {
+	uint64_t start, end;
+};
+static struct ram_range *ram_ranges; /* (i) after mem_init */
+static uint32_t ram_range_count;
+
 bool hv_ram_page(uint64_t phys)
 {
+	uint32_t lo = 0, hi = ram_range_count;
+
 	if (hv_owns(phys, 4096))
 		return false;
+	while (lo < hi) { /* the first range starting above phys */
+		uint32_t mid = (lo + hi) / 2;
+
+		if (ram_ranges[mid].start <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && phys + 4096 <= ram_ranges[lo - 1].end;
+}
+
+static void build_ram_ranges(void)
+{
+	uint64_t bytes = (uint64_t)hv_boot.memmap_entries * sizeof(struct ram_range);
+	uint64_t at = frame_alloc_contig(&hv_frames, (bytes + 4095) / 4096 ? (bytes + 4095) / 4096 : 1, 1);
+	uint32_t n = 0;
+
+	if (!at)
+		panic("no memory for the RAM ranges");
+	ram_ranges = (struct ram_range *)at;
 	for (uint32_t i = 0; i < hv_boot.memmap_entries; i++) {
 		const struct boot_memdesc *d = memmap_entry(&hv_boot, i);
+		struct ram_range r = { d->phys_start, d->phys_start + d->pages * 4096 };
+		uint32_t j = n;
 
-		if (memtype_is_ram(d->type) && phys >= d->phys_start && phys + 4096 <= d->phys_start + d->pages * 4096)
-			return true;
+		if (!memtype_is_ram(d->type) || r.end <= r.start)
+			continue;
+		for (; j > 0 && ram_ranges[j - 1].start > r.start; j--) /* insertion sort */
+			ram_ranges[j] = ram_ranges[j - 1];
+		ram_ranges[j] = r;
+		n++;
 	}
-	return false;
+	ram_range_count = 0;
+	for (uint32_t i = 0; i < n; i++) { /* merge touching and overlapping ranges */
+		struct ram_range *last = ram_range_count ? &ram_ranges[ram_range_count - 1] : NULL;
+
+		if (last && ram_ranges[i].start <= last->end) {
+			if (ram_ranges[i].end > last->end)
+				last->end = ram_ranges[i].end;
+		} else {
+			ram_ranges[ram_range_count++] = ram_ranges[i];
+		}
+	}
 }
 
 /* The loader left the memory map in memory the parent owns: keep a copy. */
@@ -59,6 +106,7 @@ static void keep_memmap(void)
 		panic("no memory for the memory map");
 	memcpy((void *)copy, (const void *)hv_boot.memmap_phys, bytes);
 	hv_boot.memmap_phys = copy;
+	build_ram_ranges();
 }
 
 static void *identity(uint64_t phys) { return (void *)phys; }
