@@ -285,6 +285,7 @@ void cmd_vm_list(int argc, char **argv);
 void cmd_vm_info(int argc, char **argv);
 void cmd_vm_console(int argc, char **argv);
 void cmd_bench_window(int argc, char **argv);
+void cmd_bench_ring(int argc, char **argv);
 
 static void cmd_poweroff(int argc, char **argv)
 {
@@ -299,6 +300,7 @@ const struct cli_command cli_commands[] = {
 	{ "bench", "exits", "bench exits", "cost of CPUID and null-hypercall round trips", cmd_bench_exits },
 	{ "bench", "window", "bench window NAME", "cost of mapping a running VM's pages into the parent's window",
 	  cmd_bench_window },
+	{ "bench", "ring", "bench ring", "cost of a VMBus ring's packets against memcpy", cmd_bench_ring },
 	{ "selftest", "isolation", "selftest isolation", "check hypervisor memory is out of reach",
 	  cmd_selftest_isolation },
 	{ "selftest", "cpu", "selftest cpu", "check the CPUID, MSR, instruction and hypercall policy",
