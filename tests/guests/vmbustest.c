@@ -7,7 +7,9 @@
  * the parent cannot map and an open it must refuse, then the heartbeat
  * channel: a ring GPADL, open, IC negotiation and three beats answered
  * over the rings; close and teardown; a second open whose ring this guest
- * breaks (the parent must close it, not crash); UNLOAD.  The SINT is
+ * breaks (the parent must close it, not crash); UNLOAD.  Between them a
+ * hostile round: posts and signals to unknown connections, malformed
+ * messages, bad GPADLs and impossible ring sizes, all refused or dropped.  The SINT is
  * polled: messages and flags are read from the SIM and SIEF pages.
  */
 #include "hv/abi/tlfs.h"
@@ -300,6 +302,122 @@ static void test_heartbeat(void)
 	test_end();
 }
 
+/* A GPADL header for the heartbeat channel, every field the caller's. */
+static void gpadl_raw(uint32_t handle, uint16_t rangecount, uint32_t byte_count, uint16_t buflen,
+		      const uint64_t *pfns, uint32_t n)
+{
+	uint8_t m[240];
+	struct vmbus_gpadl_header h = { .header.msgtype = VMBUS_MSG_GPADL_HEADER, .child_relid = heartbeat_relid,
+					.gpadl = handle, .range_buflen = buflen, .rangecount = rangecount,
+					.byte_count = byte_count };
+
+	memcpy(m, &h, sizeof(h));
+	memcpy(m + sizeof(h), pfns, 8 * n);
+	send(m, sizeof(h) + 8 * n);
+}
+
+static uint32_t open_at(uint32_t handle, uint32_t offset)
+{
+	struct vmbus_open_channel o = { .header.msgtype = VMBUS_MSG_OPENCHANNEL, .child_relid = heartbeat_relid,
+					.openid = heartbeat_relid, .ringbuffer_gpadl = handle,
+					.downstream_page_offset = offset };
+	struct vmbus_open_result r;
+
+	send(&o, sizeof(o));
+	if (receive() != VMBUS_MSG_OPENCHANNEL_RESULT)
+		return ~0u;
+	memcpy(&r, msg, sizeof(r));
+	return r.status;
+}
+
+static bool torn_down(uint32_t handle)
+{
+	struct vmbus_gpadl_teardown t = { .header.msgtype = VMBUS_MSG_GPADL_TEARDOWN, .child_relid = heartbeat_relid,
+					  .gpadl = handle };
+
+	send(&t, sizeof(t));
+	return receive() == VMBUS_MSG_GPADL_TORNDOWN;
+}
+
+/*
+ * A hostile client: posts and signals to connections nobody made, channel
+ * messages too short or of no known type, and GPADLs and opens with wrong
+ * counts, foreign or repeated pages and impossible ring sizes.  Each is
+ * refused (a failure status) or dropped (no answer), and the server still
+ * answers in order afterwards.  HOSTILE_REFUSED and HOSTILE_DROPPED are
+ * what vm info must count (tests/integration/vm_synic.sh).
+ */
+static void test_hostile(void)
+{
+	uint64_t ring = (uintptr_t)rings / 4096, pfns[40], far = 0x7fffffffull;
+	uint32_t x = 0x2545f491, bad_posts = 0, bad_signals = 0, answered = 0, type;
+	struct vmbus_gpadl_body body = { .header.msgtype = VMBUS_MSG_GPADL_BODY, .gpadl = 0xbad0 };
+	struct vmbus_relid_msg close = { .header.msgtype = VMBUS_MSG_CLOSECHANNEL, .child_relid = heartbeat_relid };
+	struct vmbus_msg_header unknown = { .msgtype = 0x7777 }, request = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
+	uint8_t short_msg[2] = { 3, 0 }, body_msg[sizeof(body) + 8 * 20] = { 0 };
+
+	test_begin("vmbus hostile client");
+	for (int i = 0; i < 64; i++) {
+		x = x * 1103515245u + 12345u;
+		bad_posts += post(0x100000u | (x >> 12), 1 + (x & 7), &x, 4) == HV_STATUS_INVALID_CONNECTION_ID;
+		bad_signals += signal(0x100000u | (x & 0xfffff), (uint16_t)(x >> 20)) == HV_STATUS_INVALID_CONNECTION_ID;
+	}
+	test_expect("posts to unknown connections refused", bad_posts, 64);
+	test_expect("signals to unknown connections refused", bad_signals, 64);
+	/* Dropped without an answer (5). */
+	send(short_msg, sizeof(short_msg));
+	send(&unknown, sizeof(unknown));
+	memcpy(body_msg, &body, sizeof(body));
+	send(body_msg, sizeof(body) + 8);       /* a body for no GPADL */
+	send(&close, sizeof(close));            /* closing a channel not open */
+	for (uint32_t i = 0; i < 40; i++)
+		pfns[i] = ring + (i % (2 * RING_PAGES));
+	gpadl_raw(0xbad1, 1, 40 * 4096, 8 + 8 * 40, pfns, 26); /* the header's share of 40 pages */
+	body.gpadl = 0xbad1;
+	memcpy(body_msg, &body, sizeof(body));
+	send(body_msg, sizeof(body_msg));       /* 20 more: 46 of 40 */
+	/* Refused GPADLs (7): each answered with a failure. */
+	gpadl_raw(0xbad2, 2, 2 * 4096, 8 + 16, pfns, 2);
+	answered += created_status(0xbad2) != 0;
+	gpadl_raw(0xbad3, 1, 0, 8, pfns, 0);
+	answered += created_status(0xbad3) != 0;
+	gpadl_raw(0xbad4, 1, 129 * 4096, 8 + 8 * 129, pfns, 26);
+	answered += created_status(0xbad4) != 0;
+	gpadl_raw(0xbad5, 1, 2 * 4096, 8 + 8 * 3, pfns, 2);   /* range_buflen for 3 pages */
+	answered += created_status(0xbad5) != 0;
+	gpadl_raw(0xbad6, 1, 2 * 4096, 8 + 16, &far, 1);      /* a page far beyond its RAM */
+	gpadl_raw(0xbad6, 1, 4096, 8 + 8, &far, 1);
+	answered += created_status(0xbad6) != 0;
+	answered += created_status(0xbad6) != 0;              /* (the first: too few PFNs) */
+	gpadl_raw(0xbad1, 1, 4096, 8 + 8, pfns, 1);          /* a handle in use */
+	answered += created_status(0xbad1) != 0;
+	test_expect("bad GPADLs refused", answered, 7);
+	/* The same page twice is two mappings of it: accepted. */
+	pfns[1] = pfns[0];
+	gpadl_raw(0xbad7, 1, 2 * 4096, 8 + 16, pfns, 2);
+	test_expect("a page twice", created_status(0xbad7), 0);
+	test_expect("its teardown", torn_down(0xbad7), 1);
+	/* Impossible ring sizes on a 4-page GPADL (4 refused opens). */
+	for (uint32_t i = 0; i < 4; i++)
+		pfns[i] = ring + i;
+	gpadl_raw(0xbad8, 1, 4 * 4096, 8 + 32, pfns, 4);
+	test_expect("a 4-page GPADL", created_status(0xbad8), 0);
+	test_expect("open, no host ring", open_at(0xbad8, 0) != 0, 1);
+	test_expect("open, a 1-page child ring", open_at(0xbad8, 1) != 0, 1);
+	test_expect("open, a 1-page host ring", open_at(0xbad8, 3) != 0, 1);
+	test_expect("open, offset beyond", open_at(0xbad8, 1000) != 0, 1);
+	test_expect("teardown", torn_down(0xbad8), 1);
+	test_expect("incomplete GPADL torn down", torn_down(0xbad1), 1);
+	/* Still in order: the offers again, nothing else first. */
+	send(&request, sizeof(request));
+	type = receive();
+	test_expect("offers again", type, VMBUS_MSG_OFFERCHANNEL);
+	while (type == VMBUS_MSG_OFFERCHANNEL)
+		type = receive();
+	test_expect("all offers delivered", type, VMBUS_MSG_ALLOFFERS_DELIVERED);
+	test_end();
+}
+
 static bool answer_taken(void)
 {
 	return __atomic_load_n(&out_hdr()->read_index, __ATOMIC_ACQUIRE) == out_hdr()->write_index;
@@ -338,6 +456,7 @@ void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 	test_offers();
 	test_refusals();
 	test_heartbeat();
+	test_hostile();
 	test_broken_ring();
 	say(OUT_BOTH, "done: %u passed, %u failed", tests_passed, tests_failed);
 	guest_stop(tests_failed);

@@ -6,10 +6,12 @@
 # without auto-EOI, masked and polled SINTs, and a full slot's queue (the
 # pending flag, order, 16 buffers a port).  Each stops itself with the
 # number of failed tests as exit code.  Then a third child reuses a freed
-# partition id and passes too.  A fourth, vmbustest, is a minimal VMBus
-# client (tests/guests/vmbustest.c): versions, offers, refused GPADL and
-# open, the heartbeat service over its rings, a ring it breaks, UNLOAD.
-# Between them, stimertest runs the synthetic timers in message mode
+# partition id and passes too, while beside it a fourth, vmbustest, is a
+# minimal VMBus client (tests/guests/vmbustest.c): versions, offers, refused
+# GPADL and open, the heartbeat service over its rings, a hostile round
+# (unknown connections, malformed messages, bad GPADLs, impossible rings),
+# a ring it breaks, UNLOAD.
+# Last, stimertest runs the synthetic timers in message mode
 # (tests/guests/stimertest.c).
 . "$(dirname "$0")/_lib.sh"
 
@@ -25,25 +27,25 @@ vm start s2
 vm info s1
 vm info s2
 vm delete s1
+vm delete s2
 vm create s3 --kernel synictest --memory 4M
+vm create vb --kernel vmbustest --memory 4M
+vm start vb
 vm start s3
+@nowait vm console vb
+@expect (vb is stopped|vb is crashed|error: vm console)
+vm info vb
 @nowait vm console s3
 @expect (s3 is stopped|s3 is crashed|error: vm console)
 vm info s3
-vm delete s2
 vm delete s3
+vm delete vb
 vm create st --kernel stimertest --memory 4M
 vm start st
 @nowait vm console st
 @expect (st is stopped|st is crashed|error: vm console)
 vm info st
 vm delete st
-vm create vb --kernel vmbustest --memory 4M
-vm start vb
-@nowait vm console vb
-@expect (vb is stopped|vb is crashed|error: vm console)
-vm info vb
-vm delete vb
 SCRIPT
 boot --smp 2 --script "$SCRIPT" --timeout "$(per_emu 150 800)"
 
@@ -64,11 +66,13 @@ done
 lacks '^FAIL stimertest'
 ok "stimertest passed"
 for t in 'vmbus versions' 'vmbus offers' 'vmbus refusals' 'vmbus heartbeat over rings' \
-	'vmbus broken ring, unload'; do
+	'vmbus hostile client' 'vmbus broken ring, unload'; do
 	has "^PASS vmbustest: $t\$"
 done
 lacks '^FAIL vmbustest'
-has '^vmbus_gpadls: 0 \(0 pages mapped\), 2 refused, 1 broken rings$'
+# 2 refusals, then the hostile round's 7 GPADLs and 4 opens; its 5 malformed
+# messages dropped.
+has '^vmbus_gpadls: 0 \(0 pages mapped\), 13 refused, 1 broken rings$'
 has '^ic heartbeat: closed, version 3\.0 \(framework 3\.0\), 0 bad answers, 0 timeouts, [1-9][0-9]* beats$'
-has '^vmbus_messages_dropped: 0$'
+has '^vmbus_messages_dropped: 5$'
 ok "vmbustest passed"
