@@ -76,23 +76,9 @@ static uint64_t message_config(bool periodic)
 	return HV_STIMER_ENABLE | (periodic ? HV_STIMER_PERIODIC : 0) | ((uint64_t)TIMER_SINT << HV_STIMER_SINT_SHIFT);
 }
 
-struct msr_write {
-	uint32_t msr;
-	uint64_t value;
-};
-
-static void do_wrmsr(void *arg)
-{
-	struct msr_write *w = arg;
-
-	wrmsr(w->msr, w->value);
-}
-
 static uint64_t wrmsr_fault(uint32_t msr, uint64_t value)
 {
-	struct msr_write w = { msr, value };
-
-	return (uint64_t)guard_call(do_wrmsr, &w);
+	return (uint64_t)guard_wrmsr(msr, value);
 }
 
 static void test_registers(void)

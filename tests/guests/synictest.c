@@ -95,21 +95,8 @@ static void slot_done(void)
 
 static void set_sint(uint64_t flags) { wrmsr(HV_X64_MSR_SINT(ECHO_SINT), SINT_VECTOR | flags); }
 
-struct msr_write {
-	uint32_t msr;
-	uint64_t value;
-};
-
-static void do_wrmsr(void *arg)
-{
-	struct msr_write *w = arg;
-
-	wrmsr(w->msr, w->value);
-}
-
 static void test_registers(void)
 {
-	struct msr_write bad = { HV_X64_MSR_SINT(ECHO_SINT), 15 };
 	uint32_t r[4];
 	bool reset = true;
 
@@ -119,7 +106,7 @@ static void test_registers(void)
 	for (unsigned i = 0; i < HV_SYNIC_SINT_COUNT; i++)
 		reset &= rdmsr(HV_X64_MSR_SINT(i)) == HV_SYNIC_SINT_RESET_VALUE;
 	test_expect("every SINT masked at reset", reset, 1);
-	test_expect("SINT vector 15 unmasked: #GP", (uint64_t)guard_call(do_wrmsr, &bad), 13);
+	test_expect("SINT vector 15 unmasked: #GP", (uint64_t)guard_wrmsr(HV_X64_MSR_SINT(ECHO_SINT), 15), 13);
 	cpuid(HV_CPUID_FEATURES, 0, r);
 	test_expect("may post and signal (CPUID 0x40000003 EBX)",
 		    r[1] & (HV_PRIVILEGE_POST_MESSAGES | HV_PRIVILEGE_SIGNAL_EVENTS),
