@@ -10,6 +10,8 @@
 #include "parent/idle.h"
 #include "parent/intercept.h"
 #include "parent/kernel.h"
+#include "parent/vstack/rtc.h"
+#include "parent/wallclock.h"
 #include "parent/window.h"
 #include "parent/x86.h"
 
@@ -68,6 +70,19 @@ static void print_size(const char *key, uint64_t bytes)
 
 	cli_format_bytes(bytes, text, sizeof(text));
 	printf("%s: %s (%llu KiB)\n", key, text, (unsigned long long)bytes >> 10);
+}
+
+/* `date`: the parent's wall clock, the time children's clocks are set to
+ * (parent/wallclock.h). */
+static void cmd_date(int argc, char **argv)
+{
+	uint64_t t = wallclock_now_100ns();
+	struct rtc_date d;
+
+	rtc_date_of((int64_t)(t / 10000000u), &d);
+	printf("date: %04d-%02u-%02uT%02u:%02u:%02u.%03lluZ (unix %llu.%03llu)\n", d.year, d.month, d.day, d.hour,
+	       d.minute, d.second, (unsigned long long)(t / 10000 % 1000), (unsigned long long)(t / 10000000u),
+	       (unsigned long long)(t / 10000 % 1000));
 }
 
 static void cmd_hv_info(int argc, char **argv)
@@ -295,6 +310,7 @@ static void cmd_poweroff(int argc, char **argv)
 const struct cli_command cli_commands[] = {
 	{ "help", NULL, "help", "list the commands", cmd_help },
 	{ "version", NULL, "version", "show Keel's version", cmd_version },
+	{ "date", NULL, "date", "the parent's wall-clock time (UTC), which children's clocks follow", cmd_date },
 	{ "hv", "info", "hv info", "the hypervisor's backend, CPUs and memory", cmd_hv_info },
 	{ "mem", NULL, "mem", "the parent's memory", cmd_mem },
 	{ "bench", "exits", "bench exits", "cost of CPUID and null-hypercall round trips", cmd_bench_exits },

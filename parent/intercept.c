@@ -342,6 +342,7 @@ int vstack_poll(void)
 	static struct hv_message msg;
 	int served = 0;
 
+	wallclock_refine(); /* also while busy: children keep it from idling */
 	while (ready && __atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
 		size_t size = slot->header.payload_size;
 

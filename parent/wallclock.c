@@ -73,8 +73,8 @@ static void start(void)
 
 /*
  * The CMOS clock counts whole seconds, so the first reading is up to a
- * second behind.  The idle loop looks at the seconds register between
- * naps; when it ticks within REFINE_GAP of the previous look, the start of
+ * second behind.  The parent's loops look at the seconds register (between
+ * naps, and at each poll for intercepts); when it ticks within REFINE_GAP of the previous look, the start of
  * that second is known to within the gap, and the clock is set from it
  * (forward only, by under a second).  Waiting for the tick in one go would
  * hold the parent for up to a second.

@@ -14,8 +14,9 @@
 int64_t wallclock_now(void);
 /* The same in 100 ns units since 1970. */
 uint64_t wallclock_now_100ns(void);
-/* From the idle loop, between naps: a cheap look at the CMOS clock until
- * its second has been seen to begin. */
+/* From the idle loop and each poll for intercepts (never from an
+ * interrupt: it uses the CMOS index port): a cheap look at the CMOS clock
+ * until its second has been seen to begin. */
 void wallclock_refine(void);
 
 #endif

@@ -305,7 +305,9 @@ static __attribute__((cold, noinline)) void svm_dump_parent_fault(const struct s
 
 	if (v->cr3 == read_cr3()) {
 		log_err("svm: the parent's saved state is the hypervisor's own (rip %#lx rsp %#lx cr3 %#lx): "
-			"its VMCB was overwritten at an exit", v->rip, v->rsp, v->cr3);
+			"its VMCB was overwritten at an exit; NPF %#lx info %#lx intinfo %#lx eventinj %#lx; "
+			"the exit before: %#lx at rip %#lx, intinfo %#lx", v->rip, v->rsp, v->cr3, v->exitinfo2,
+			v->exitinfo1, v->exitintinfo, v->eventinj, s->last_exitcode, s->last_rip, s->last_intinfo);
 		partition_crash(s->vp.partition, "its state was replaced by the host's at an exit");
 	}
 	if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) >= 3)
@@ -547,9 +549,14 @@ int svm_exit_child(struct svm_vp *s)
 int svm_exit(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
+	int go_on;
 
 	svm_exit_common(v);
-	return svm_handle(s, v);
+	go_on = svm_handle(s, v);
+	s->last_exitcode = v->exitcode;
+	s->last_rip = v->rip;
+	s->last_intinfo = v->exitintinfo;
+	return go_on;
 }
 
 static void svm_run(struct vp *vp)
