@@ -23,6 +23,8 @@
 
 #define ACPI_COM1_BASE  0x3f8
 #define ACPI_COM1_PORTS 8
+#define ACPI_RTC_BASE   0x70
+#define ACPI_RTC_PORTS  2
 
 static uint8_t acpi_sum(const void *p, size_t len)
 {
@@ -96,6 +98,30 @@ static void dsdt_com1(struct aml *a, uint8_t irq)
 }
 
 /*
+ * \_SB.RTC0: the CMOS clock at 0x70-0x71 (PNP0B00 is "AT real-time
+ * clock"), without an interrupt: no alarms or periodic interrupts.  Linux
+ * binds rtc_cmos to it, so the clock is also /dev/rtc0.
+ */
+static void dsdt_rtc(struct aml *a)
+{
+	uint8_t crs_bytes[16];
+	struct aml crs;
+	size_t dev = aml_device_open(a, "RTC0");
+
+	aml_name_op(a, "_HID");
+	aml_eisaid(a, "PNP0B00");
+
+	aml_init(&crs, crs_bytes, sizeof(crs_bytes));
+	aml_res_io_fixed(&crs, ACPI_RTC_BASE, ACPI_RTC_PORTS);
+	aml_res_end(&crs);
+	if (crs.failed)
+		a->failed = true;
+	aml_name_op(a, "_CRS");
+	aml_buffer(a, crs_bytes, crs.len);
+	aml_close(a, dev);
+}
+
+/*
  * \_SB.VMBS: the VMBus, which Linux's hv_vmbus binds by _HID "VMBUS" and
  * whose _CRS it walks (an empty one: no interrupt line, the SynIC
  * delivers; no MMIO window for synthetic devices yet).
@@ -124,6 +150,8 @@ static size_t dsdt_aml(uint8_t *dst, size_t cap, const struct acpi_platform *cfg
 	sb = aml_scope_open(&a, "\\_SB");
 	if (cfg->com1)
 		dsdt_com1(&a, cfg->com1_irq);
+	if (cfg->rtc)
+		dsdt_rtc(&a);
 	if (cfg->vmbus)
 		dsdt_vmbus(&a);
 	aml_close(&a, sb);
@@ -169,7 +197,8 @@ static void build_xsdt(uint8_t *region, uint64_t gpa)
  * Hardware-reduced (§4.1): no SCI, no SMI command port, no PM1/PM2/GPE
  * blocks, no PM timer and no FACS; sleep and reset go through the three
  * registers.  No fixed-feature buttons.  Boot architecture: no legacy ISA
- * devices beyond what the DSDT lists, no 8042, no VGA, no CMOS RTC.
+ * devices beyond what the DSDT lists, no 8042, no VGA, and no CMOS RTC
+ * unless the DSDT lists one.
  */
 static void build_fadt(uint8_t *region, uint64_t gpa, const struct acpi_platform *cfg)
 {
@@ -179,7 +208,9 @@ static void build_fadt(uint8_t *region, uint64_t gpa, const struct acpi_platform
 	fadt->minor_version = ACPI_FADT_MINOR;
 	fadt->flags = ACPI_FADT_PWR_BUTTON | ACPI_FADT_SLP_BUTTON | ACPI_FADT_RESET_REG_SUP |
 		      ACPI_FADT_HW_REDUCED_ACPI;
-	fadt->iapc_boot_arch = ACPI_FADT_BOOT_NO_VGA | ACPI_FADT_BOOT_NO_CMOS_RTC;
+	fadt->iapc_boot_arch = ACPI_FADT_BOOT_NO_VGA;
+	if (!cfg->rtc)
+		fadt->iapc_boot_arch |= ACPI_FADT_BOOT_NO_CMOS_RTC;
 	fadt->reset_reg = acpi_io_byte(cfg->reset_port);
 	fadt->reset_value = cfg->reset_value;
 	/* The 32-bit DSDT field stays 0: X_DSDT alone, valid at any GPA. */

@@ -1,7 +1,7 @@
 /*
  * The ACPI tables of a child partition: a hardware-reduced ACPI 6.3
  * platform (ACPI 6.3 §4.1) with local APICs, one IOAPIC, optionally COM1,
- * a sleep control/status register pair for S5 and a reset register.
+ * a CMOS clock and the VMBus, a sleep control/status register pair for S5 and a reset register.
  *
  * acpi_tables_build() writes the whole set into one ACPI_TABLES_SIZE-byte
  * region that the caller copies into the child at guest-physical `gpa`;
@@ -83,6 +83,8 @@ struct acpi_platform {
 	bool com1;                   /* describe a 16550 at 0x3f8 in the DSDT */
 	uint8_t com1_irq;            /* its ISA IRQ, 0..ACPI_ISA_IRQ_MAX (4 on a PC) */
 	bool vmbus;                  /* describe the VMBus device (_HID "VMBUS") */
+	bool rtc;                    /* describe a CMOS clock at 0x70-0x71 (PNP0B00);
+					without it the FADT says there is none */
 };
 
 /*

@@ -365,6 +365,7 @@ static void platform_of(const struct vm *vm, struct acpi_platform *p)
 		.com1 = true,
 		.com1_irq = 4,
 		.vmbus = true,
+		.rtc = true,
 	};
 }
 

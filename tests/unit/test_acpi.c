@@ -448,6 +448,40 @@ static void dsdt_vmbus(void **state)
 	assert_true(dsdt_contains(w.dsdt, vmbs, sizeof(vmbs)));
 }
 
+/* ASL: Device (RTC0) { Name (_HID, EisaId ("PNP0B00"))
+ *   Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) }) },
+ * encoded by hand (ACPI 6.3 §20.2, §6.4.2.5); with it the FADT no longer
+ * says there is no CMOS clock, and iasl reads it back. */
+static size_t count(const char *text, const char *needle);
+static char *iasl_round_trip(const struct acpi_header *table, bool recompile);
+
+static void dsdt_rtc(void **state)
+{
+	static const uint8_t rtc0[] = {
+		0x5b, 0x82, 0x22, 'R', 'T', 'C', '0',             /* Device, PkgLength 34 */
+		0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0b, 0x00,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a, /* Buffer, PkgLength 13, size 10 */
+		0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02,   /* IO */
+		0x79, 0x00,                                       /* end tag */
+	};
+	struct acpi_platform cfg = platform(1);
+	struct walk w = walk_tables(LOW_GPA, build(&cfg, LOW_GPA));
+	char *dsl;
+
+	assert_false(dsdt_contains(w.dsdt, "RTC0", 4));
+	assert_true(w.fadt->iapc_boot_arch & ACPI_FADT_BOOT_NO_CMOS_RTC);
+	cfg.rtc = true;
+	w = walk_tables(LOW_GPA, build(&cfg, LOW_GPA));
+	assert_true(dsdt_contains(w.dsdt, rtc0, sizeof(rtc0)));
+	assert_int_equal(w.fadt->iapc_boot_arch, ACPI_FADT_BOOT_NO_VGA);
+
+	dsl = iasl_round_trip(w.dsdt, true);
+	assert_non_null(strstr(dsl, "Device (RTC0)"));
+	assert_non_null(strstr(dsl, "Name (_HID, EisaId (\"PNP0B00\")"));
+	assert_int_equal(count(dsl, "0x0070,"), 2); /* range minimum and maximum */
+	free(dsl);
+}
+
 /* The \_S5 package's SLP_TYP, written as the sleep control register wants
  * it, is what acpi_sleep_control_is_s5 recognizes. */
 static void s5_matches_sleep_control(void **state)
@@ -944,6 +978,7 @@ int main(void)
 		cmocka_unit_test(dsdt_bytes),
 		cmocka_unit_test(dsdt_com1_options),
 		cmocka_unit_test(dsdt_vmbus),
+		cmocka_unit_test(dsdt_rtc),
 		cmocka_unit_test(s5_matches_sleep_control),
 		cmocka_unit_test(invalid_configs_rejected),
 		cmocka_unit_test(iasl_disassembles_dsdt),
