@@ -337,7 +337,7 @@ const struct cli_command cli_commands[] = {
 	{ "vm", "create", "vm create NAME --image MODULE --memory SIZE", "a child VM from a boot module (ELF)",
 	  cmd_vm_create },
 	{ "vm", "start", "vm start NAME", "boot a created or stopped VM", cmd_vm_start },
-	{ "vm", "stop", "vm stop NAME [--force]", "ask the guest to stop (10 s), or stop it at once", cmd_vm_stop },
+	{ "vm", "stop", "vm stop NAME [--force]", "ask the guest to stop (up to 30 s), or stop it at once", cmd_vm_stop },
 	{ "vm", "delete", "vm delete NAME", "delete a VM that is not running, freeing its memory", cmd_vm_delete },
 	{ "vm", "list", "vm list", "the VMs: name, partition, state, memory, VPs, exits", cmd_vm_list },
 	{ "vm", "info", "vm info NAME", "one VM in detail, with the end of its console", cmd_vm_info },

@@ -371,15 +371,20 @@ static void platform_of(const struct vm *vm, struct acpi_platform *p)
 
 /*
  * Plan (ram NULL) or write (ram set) a Linux or multiboot child's memory:
- * its ACPI tables at VM_ACPI_GPA and what its loader puts in RAM; the plan
+ * its ACPI tables at VM_ACPI_GPA, the code at the reset vector
+ * (parent/vstack/platform.h) and what its loader puts in RAM; the plan
  * in vm->boot.  Returns 0, or -1 with the loader's reason in why.
  */
 static int load_kernel(struct vm *vm, const struct vm_ram_writer *ram, char *why)
 {
 	static uint8_t tables[ACPI_TABLES_SIZE];
-	static const struct loader_range acpi = { VM_ACPI_GPA, ACPI_TABLES_SIZE, LOADER_MEMORY_RESERVED };
+	static const struct loader_range reserved[] = {
+		{ VM_ACPI_GPA, ACPI_TABLES_SIZE, LOADER_MEMORY_RESERVED },
+		{ PLATFORM_RESET_CODE_PAGE, 0x1000, LOADER_MEMORY_RESERVED },
+	};
+	uint8_t reset_code[PLATFORM_RESET_CODE_SIZE];
 	struct loader_module mods[VM_MODULES_MAX];
-	struct loader_config cfg = { vm->memory_bytes, vm->cmdline, &acpi, 1, 0 };
+	struct loader_config cfg = { vm->memory_bytes, vm->cmdline, reserved, 2, 0 };
 	struct acpi_platform platform;
 	char reason[VM_WHY_MAX];
 	int rc;
@@ -400,8 +405,11 @@ static int load_kernel(struct vm *vm, const struct vm_ram_writer *ram, char *why
 	}
 	if (rc)
 		return fail(why, "%s: %s", vm->image->name, reason);
-	if (ram)
+	if (ram) {
 		ram->write(ram->ctx, VM_ACPI_GPA, tables, sizeof(tables));
+		platform_reset_code(reset_code);
+		ram->write(ram->ctx, PLATFORM_RESET_CODE_GPA, reset_code, sizeof(reset_code));
+	}
 	return 0;
 }
 

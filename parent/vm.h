@@ -71,7 +71,7 @@ struct vm {
 	enum vm_state state;
 	char crash_reason[128];
 	bool guest_stopped;             /* the last boot ended by the guest (stop_reason) */
-	char stop_reason[48];           /* "guest powered off", "exit port", ... */
+	char stop_reason[64];           /* "guest powered off", "exit port", ... */
 	uint32_t exit_code;             /* ... with this code */
 	uint64_t exits;                 /* VP exits this boot, all VPs (KEEL_HVCALL_GET_VP_STATE) */
 	uint32_t vp_state[VM_VCPUS_MAX]; /* KEEL_VP_* of each VP, as of vm_refresh */

@@ -1,6 +1,8 @@
 /* Power-off, reset and exit ports of a child; contract in platform.h. */
 #include "parent/vstack/platform.h"
 
+#include <string.h>
+
 #include "parent/acpi_tables.h"
 
 bool platform_io(uint16_t port, bool write, unsigned size, uint32_t *value, enum platform_event *event,
@@ -32,4 +34,18 @@ bool platform_io(uint16_t port, bool write, unsigned size, uint32_t *value, enum
 		return true;
 	}
 	return false;
+}
+
+void platform_reset_code(uint8_t code[PLATFORM_RESET_CODE_SIZE])
+{
+	const uint8_t reset[] = {
+		0xba, PLATFORM_PORT_RESET & 0xff, PLATFORM_PORT_RESET >> 8, /* mov dx, PLATFORM_PORT_RESET */
+		0xb0, PLATFORM_RESET_VALUE,                                 /* mov al, PLATFORM_RESET_VALUE */
+		0xee,                                                       /* out dx, al */
+		0xf4,                                                       /* 1: hlt */
+		0xeb, 0xfd,                                                 /* jmp 1b */
+	};
+
+	memset(code, 0xf4, PLATFORM_RESET_CODE_SIZE);
+	memcpy(code, reset, sizeof(reset));
 }

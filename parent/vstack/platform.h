@@ -15,6 +15,13 @@
  *                                are ignored (as the PCI reset control
  *                                register ignores them); reads 0
  *
+ * and the code at the reset vector's real-mode address, F000:FFF0 (GPA
+ * PLATFORM_RESET_CODE_GPA, in a page the memory map reserves), where a
+ * PC's firmware starts over: a child's writes PLATFORM_RESET_VALUE to the
+ * reset register, then halts.  Linux jumps there when it restarts "through
+ * the BIOS", which is its way on a hardware-reduced ACPI machine booted
+ * without EFI (it tries EFI, which is not there, then the BIOS).
+ *
  * Pure C and stateless; shared with the host unit tests.
  */
 #ifndef KEEL_PARENT_VSTACK_PLATFORM_H
@@ -28,6 +35,10 @@
 #define PLATFORM_PORT_RESET  0xcf9
 #define PLATFORM_RESET_VALUE 0x06 /* system reset, CPU reset (the PCI reset control register) */
 
+#define PLATFORM_RESET_CODE_GPA  0xffff0ull /* F000:FFF0 */
+#define PLATFORM_RESET_CODE_PAGE 0xff000ull /* its page, reserved in the memory map */
+#define PLATFORM_RESET_CODE_SIZE 16u        /* up to the end of the first MiB */
+
 enum platform_event {
 	PLATFORM_NONE,      /* nothing happened (or not one of the ports) */
 	PLATFORM_POWER_OFF, /* S5 through the sleep control register */
@@ -40,5 +51,8 @@ enum platform_event {
  * guest asked for. */
 bool platform_io(uint16_t port, bool write, unsigned size, uint32_t *value, enum platform_event *event,
 		 uint32_t *code);
+
+/* The 16-bit code for PLATFORM_RESET_CODE_GPA (padded with HLTs). */
+void platform_reset_code(uint8_t code[PLATFORM_RESET_CODE_SIZE]);
 
 #endif

@@ -25,6 +25,8 @@ has '^cmdline: mboot hello'
 has "^mboot: cmdline 'mboot hello', loader 'Keel'"
 has "^mboot: module 'startup' at "
 has '^PASS mboot: all'
+has '^mboot: mmap e0000 \+1000 type 2$'    # the ACPI tables
+has '^mboot: mmap ff000 \+1000 type 2$'    # the reset vector's code
 has '^exit_reason: exit port'
 has '^exit_code: 16'
 has '^error: vm create: --initrd needs a Linux kernel; .mboot. is multiboot'

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1411,6 +1413,45 @@ static void platform_ports(void **state)
 	assert_false(platform_io(0x5e0, false, 1, &v, &e, &code));
 }
 
+/* The reset vector's code, as binutils' disassembler reads it in 16-bit
+ * mode: the reset value to the reset register, then a HLT loop; HLTs to
+ * the end of the first MiB. */
+static void platform_reset_code_disassembles(void **state)
+{
+	static const char *const want[] = {
+		"mov    dx,0xcf9", "mov    al,0x6", "out    dx,al", "6:\tf4", "jmp    0x6",
+	};
+	uint8_t code[PLATFORM_RESET_CODE_SIZE];
+	char path[] = "/tmp/keel-reset-XXXXXX", cmd[128], listing[4096];
+	size_t got;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_int_equal(PLATFORM_RESET_CODE_GPA + PLATFORM_RESET_CODE_SIZE, 0x100000);
+	assert_int_equal(PLATFORM_RESET_CODE_GPA & ~0xfffull, PLATFORM_RESET_CODE_PAGE);
+	platform_reset_code(code);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, code, sizeof(code)), (ssize_t)sizeof(code));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m i8086 -M intel %s", path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	got = fread(listing, 1, sizeof(listing) - 1, f);
+	listing[got] = 0;
+	assert_int_equal(pclose(f), 0);
+	unlink(path);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *at = strstr(listing, want[i]);
+
+		if (!at)
+			fail_msg("no '%s' in:\n%s", want[i], listing);
+	}
+	for (unsigned i = 9; i < sizeof(code); i++)
+		assert_int_equal(code[i], 0xf4);
+}
+
 /* ---- CMOS clock (rtc.h) ---- */
 
 static void rtc_calendar(void **state)
@@ -1569,6 +1610,7 @@ int main(void)
 
 		cmocka_unit_test(devices_dispatch_together),
 		cmocka_unit_test(platform_ports),
+		cmocka_unit_test(platform_reset_code_disassembles),
 		cmocka_unit_test(rtc_calendar),
 		cmocka_unit_test(rtc_registers),
 	};
