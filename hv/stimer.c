@@ -91,13 +91,27 @@ uint64_t reference_time_now(void)
 	return ref_of_tsc(rdtsc());
 }
 
+/* When timer t expires, in host TSC; 0 if it is not armed. */
+static uint64_t expiry_tsc(const struct stimer *t)
+{
+	uint64_t tsc;
+
+	if (!t->expiry_ref)
+		return 0;
+	tsc = tsc_of_ref(t->expiry_ref);
+	return tsc ? tsc : 1;
+}
+
 /* The earliest armed expiry of the VP's timers (hv/interrupt.c looks at it). */
 static void update_next(struct stimers *st)
 {
 	st->next_tsc = 0;
-	for (unsigned i = 0; i < HV_SYNIC_STIMER_COUNT; i++)
-		if (st->t[i].expiry_tsc && (!st->next_tsc || st->t[i].expiry_tsc < st->next_tsc))
-			st->next_tsc = st->t[i].expiry_tsc;
+	for (unsigned i = 0; i < HV_SYNIC_STIMER_COUNT; i++) {
+		uint64_t tsc = expiry_tsc(&st->t[i]);
+
+		if (tsc && (!st->next_tsc || tsc < st->next_tsc))
+			st->next_tsc = tsc;
+	}
 }
 
 static uint8_t vector_of(uint64_t config)
@@ -123,13 +137,9 @@ static void arm(struct vp *vp, struct stimer *t)
 	uint64_t now = ref_of_tsc(rdtsc());
 
 	vp->irq_recheck = true; /* its deadline moves (hv/interrupt.h) */
-	t->expiry_tsc = 0;
-	if ((t->config & HV_STIMER_ENABLE) && t->count) {
+	t->expiry_ref = 0;
+	if ((t->config & HV_STIMER_ENABLE) && t->count)
 		t->expiry_ref = (t->config & HV_STIMER_PERIODIC) ? now + t->count : t->count;
-		t->expiry_tsc = tsc_of_ref(t->expiry_ref);
-		if (!t->expiry_tsc)
-			t->expiry_tsc = 1;
-	}
 	update_next(&vp->stimer);
 }
 
@@ -205,24 +215,18 @@ static void send_message(struct vp *vp, unsigned n, struct stimer *t)
 
 static void expire(struct vp *vp, unsigned n, struct stimer *t, uint64_t now)
 {
-	uint64_t period;
-
 	if (t->config & HV_STIMER_DIRECT_MODE)
 		vp_irq_raise(vp, vector_of(t->config));
 	else
 		send_message(vp, n, t);
 	if (!(t->config & HV_STIMER_PERIODIC)) {
 		t->config &= ~HV_STIMER_ENABLE;
-		t->expiry_tsc = 0;
+		t->expiry_ref = 0;
 		return;
 	}
-	period = tsc_of_ref(t->count) - tsc_base;
-	t->expiry_tsc += period ? period : 1;
 	t->expiry_ref += t->count;
-	if (t->expiry_tsc <= now) { /* missed periods merge into this one */
-		t->expiry_tsc = now + (period ? period : 1);
+	if (expiry_tsc(t) <= now) /* missed periods merge into this one */
 		t->expiry_ref = ref_of_tsc(now) + t->count;
-	}
 }
 
 void stimer_check(struct vp *vp, uint64_t now)
@@ -231,9 +235,12 @@ void stimer_check(struct vp *vp, uint64_t now)
 
 	if (!st->next_tsc || now < st->next_tsc)
 		return;
-	for (unsigned i = 0; i < HV_SYNIC_STIMER_COUNT; i++)
-		if (st->t[i].expiry_tsc && now >= st->t[i].expiry_tsc)
+	for (unsigned i = 0; i < HV_SYNIC_STIMER_COUNT; i++) {
+		uint64_t tsc = expiry_tsc(&st->t[i]);
+
+		if (tsc && now >= tsc)
 			expire(vp, i, &st->t[i], now);
+	}
 	update_next(st);
 }
 

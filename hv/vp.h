@@ -84,13 +84,12 @@ struct synic {
 /* A child VP's synthetic timers 0-3 (hv/stimer.h; docs/guests.md). */
 struct stimer {
 	uint64_t config, count;
-	uint64_t expiry_tsc;         /* next expiry in host TSC; 0 = not armed */
-	uint64_t expiry_ref;         /* the same in reference time (the message's) */
+	uint64_t expiry_ref;         /* next expiry in reference time; 0 = not armed */
 	struct synic_msg msg;        /* message mode: busy while queued on the VP's own SINT */
 };
 struct stimers {
-	struct stimer t[4];          /* HV_SYNIC_STIMER_COUNT */
-	uint64_t next_tsc;           /* the earliest expiry_tsc; 0 = none armed */
+	struct stimer t[HV_SYNIC_STIMER_COUNT];
+	uint64_t next_tsc;           /* the earliest expiry in host TSC; 0 = none armed */
 };
 
 /*
