@@ -11,7 +11,7 @@ FUZZ_TARGETS := vmbus rings ic
 
 FUZZ_VMBUS_SRCS := vsp/vmbus/server.c vsp/vmbus/ring.c vsp/ic/ic.c
 
-$(BUILD)/fuzz/fuzz_vmbus: tests/fuzz/fuzz_vmbus.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vmbus/*.h vsp/ic/*.h)
+$(BUILD)/fuzz/fuzz_vmbus: tests/fuzz/fuzz_vmbus.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vmbus/*.h vsp/ic/*.h) tests/fuzz/fake_host.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_vmbus.c $(FUZZ_VMBUS_SRCS)
 
@@ -19,7 +19,7 @@ $(BUILD)/fuzz/fuzz_ic: tests/fuzz/fuzz_ic.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vm
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_ic.c $(FUZZ_VMBUS_SRCS)
 
-$(BUILD)/fuzz/fuzz_rings: tests/fuzz/fuzz_rings.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vmbus/*.h vsp/ic/*.h)
+$(BUILD)/fuzz/fuzz_rings: tests/fuzz/fuzz_rings.c $(FUZZ_VMBUS_SRCS) $(wildcard vsp/vmbus/*.h vsp/ic/*.h) tests/fuzz/fake_host.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_rings.c $(FUZZ_VMBUS_SRCS)
 

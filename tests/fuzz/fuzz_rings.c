@@ -15,46 +15,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vsp/ic/ic.h"
 #include "vsp/ic/ic_abi.h"
-#include "vsp/vmbus/server.h"
 
-#define PAGES (8 * IC_KINDS)
-
-static uint8_t child[PAGES * 4096] __attribute__((aligned(4096)));
-static unsigned mapped;
-static uint64_t ref_now;
-
-static int post(void *ctx, const void *msg, size_t len)
-{
-	(void)ctx;
-	(void)msg;
-	assert(len >= 8 && len <= 240);
-	return 0;
-}
-
-static void *map(void *ctx, const uint64_t *pfns, uint32_t n)
-{
-	(void)ctx;
-	for (uint32_t i = 0; i < n; i++)
-		if (pfns[i] >= PAGES || pfns[i] != pfns[0] + i)
-			return NULL;
-	mapped += n;
-	return child + pfns[0] * 4096;
-}
-
-static void unmap(void *ctx, void *at, uint32_t n)
-{
-	(void)ctx;
-	(void)at;
-	assert(mapped >= n);
-	mapped -= n;
-}
-
-static int open_channel(void *ctx, uint32_t relid, uint32_t vp) { (void)ctx; (void)relid; (void)vp; return 0; }
-static void close_channel(void *ctx, uint32_t relid) { (void)ctx; (void)relid; }
-static void signal_child(void *ctx, uint32_t relid) { (void)ctx; (void)relid; }
-static uint64_t reference(void *ctx) { (void)ctx; return ref_now; }
+#define FAKE_CHILD_PAGES (8 * IC_KINDS)
+#include "tests/fuzz/fake_host.h"
 
 static struct vmbus_server s;
 static struct ic ics[IC_KINDS];
@@ -96,7 +60,7 @@ static void open_all(void)
 /* Append a packet to channel k's child->host ring as a writer would. */
 static void child_packet(uint32_t k, uint16_t type, uint16_t flags, const uint8_t *payload, size_t len)
 {
-	struct vmbus_ring_header *hdr = (void *)(child + k * 8 * 4096);
+	struct vmbus_ring_header *hdr = (void *)(fake_child + k * 8 * 4096);
 	uint8_t *data = (uint8_t *)hdr + 4096;
 	uint32_t size = 3 * 4096, wr = hdr->write_index % size & ~7u, at = wr;
 	struct vmbus_packet_desc d = { type, 2, (uint16_t)((16 + len + 7) / 8), flags, ics[k].trans_id };
@@ -113,17 +77,7 @@ static void child_packet(uint32_t k, uint16_t type, uint16_t flags, const uint8_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct ic_clock clock = { reference, reference, NULL };
-	const struct vmbus_host host = { post, map, unmap, open_channel, close_channel, signal_child, NULL };
-
-	memset(child, 0, sizeof(child));
-	mapped = 0;
-	ref_now = 0;
-	vmbus_server_init(&s, &host);
-	for (int k = 0; k < IC_KINDS; k++) {
-		ic_init(&ics[k], k, &clock);
-		vmbus_server_offer(&s, ic_service(k), &ics[k]);
-	}
+	fake_start(&s, ics);
 	open_all();
 	while (size >= 3) {
 		uint8_t op = data[0] % 4, k = data[1] % IC_KINDS, arg = data[2];
@@ -151,12 +105,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (len - 2 > 8 * 4096 - at)
 				len = 8 * 4096 - at + 2;
-			memcpy(child + k * 8 * 4096 + at, data + 2, len - 2);
+			memcpy(fake_child + k * 8 * 4096 + at, data + 2, len - 2);
 		} else if (op == 2) {
 			vmbus_server_event(&s, k + 1);
 		} else {
-			ref_now += (uint64_t)arg * 1000000;
-			vmbus_server_tick(&s, ref_now);
+			fake_ref_now += (uint64_t)arg * 1000000;
+			vmbus_server_tick(&s, fake_ref_now);
 			len = 0;
 			if (arg == 0xff)
 				ic_shutdown(&ics[IC_SHUTDOWN]);
@@ -164,6 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += len, size -= len;
 	}
 	vmbus_server_reset(&s);
-	assert(mapped == 0);
+	assert(fake_mapped == 0);
 	return 0;
 }
