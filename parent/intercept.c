@@ -74,7 +74,7 @@ static int pio(void *ctx, uint16_t port, unsigned size, uint32_t *value, bool wr
 		if (event == PLATFORM_POWER_OFF)
 			vm_guest_stop(vm, "guest powered off", 0);
 		else if (event == PLATFORM_RESET)
-			vm_guest_stop(vm, "guest reset (stopped; 'vm start' boots it again)", 0);
+			vm_guest_reset(vm);
 		else if (event == PLATFORM_EXIT)
 			vm_guest_stop(vm, "exit port", code);
 		return 0;
@@ -357,5 +357,5 @@ int vstack_poll(void)
 	}
 	if (ready)
 		served += ipc_poll(&sim, &sief);
-	return served;
+	return served + vm_reboot_pending();
 }

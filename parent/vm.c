@@ -569,7 +569,9 @@ static uint16_t renew_vps(const struct vm *vm)
 	return create_vps(vm);
 }
 
-int vm_start(struct vm *vm, char *why)
+/* vm_start, and a reboot after the guest reset (reboot: the console log
+ * goes on, the count of resets too). */
+static int boot_vm(struct vm *vm, bool reboot, char *why)
 {
 	static uint32_t names[VM_ENTRY_REGISTERS];
 	static union hv_register_value values[VM_ENTRY_REGISTERS];
@@ -622,7 +624,10 @@ int vm_start(struct vm *vm, char *why)
 	}
 	/* Fresh devices.  The VP may run already, but its first intercept is
 	 * served no earlier than the next vstack_poll(), on this CPU. */
-	ringlog_clear(&vm->console);
+	if (!reboot) {
+		ringlog_clear(&vm->console);
+		vm->resets = 0;
+	}
 	vm->console_boot = ringlog_end(&vm->console);
 	uart_init(&vm->uart, UART_COM1_BASE, &vm->console);
 	testdev_init(&vm->testdev, NULL, NULL);
@@ -637,8 +642,52 @@ int vm_start(struct vm *vm, char *why)
 	vm->stop_reason[0] = '\0';
 	vm->exit_code = 0;
 	vm->crash_reason[0] = '\0';
+	vm->boot_tsc = rdtsc();
 	vm->state = VM_RUNNING;
 	return 0;
+}
+
+int vm_start(struct vm *vm, char *why)
+{
+	vm->reboot = false;
+	return boot_vm(vm, false, why);
+}
+
+void vm_guest_reset(struct vm *vm)
+{
+	if (rdtsc() - vm->boot_tsc < VM_REBOOT_MIN_S * parent_tsc_hz()) {
+		vm_guest_stop(vm, "guest reset within 1 s of its boot (not booted again)", 0);
+		return;
+	}
+	vm_guest_stop(vm, "guest reset", 0);
+	vm->reboot = vm->state == VM_STOPPED;
+}
+
+int vm_reboot_pending(void)
+{
+	static bool busy; /* boot_vm polls the intercepts too */
+	char why[VM_WHY_MAX];
+	int n = 0;
+
+	if (busy)
+		return 0;
+	busy = true;
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vms[i];
+
+		if (!vm->used || !vm->reboot)
+			continue;
+		vm->reboot = false;
+		n++;
+		if (boot_vm(vm, true, why)) {
+			printf("\nvm: %s reset itself and cannot boot again: %s\n", vm->name, why);
+			continue;
+		}
+		vm->resets++;
+		printf("\n[vm %s: the guest reset; booting it again]\n", vm->name);
+	}
+	busy = false;
+	return n;
 }
 
 void vm_guest_stop(struct vm *vm, const char *reason, uint32_t code)
@@ -673,6 +722,7 @@ int vm_stop(struct vm *vm, bool force, char *why)
 	uint64_t t0, last, hz;
 	uint16_t st;
 
+	vm->reboot = false; /* a reset not yet rebooted stays a stop */
 	vm_refresh(vm);
 	if (vm->state == VM_CRASHED && !force)
 		return fail(why, "%s has crashed (%s); use 'vm stop %s --force' or 'vm delete %s'", vm->name,

@@ -73,6 +73,9 @@ struct vm {
 	bool guest_stopped;             /* the last boot ended by the guest (stop_reason) */
 	char stop_reason[64];           /* "guest powered off", "exit port", ... */
 	uint32_t exit_code;             /* ... with this code */
+	bool reboot;                    /* the guest reset itself: vm_reboot_pending boots it again */
+	uint64_t boot_tsc;              /* when this boot began */
+	uint32_t resets;                /* reboots by the guest since the last start from the CLI */
 	uint64_t exits;                 /* VP exits this boot, all VPs (KEEL_HVCALL_GET_VP_STATE) */
 	uint32_t vp_state[VM_VCPUS_MAX]; /* KEEL_VP_* of each VP, as of vm_refresh */
 	uint64_t vp_exits[VM_VCPUS_MAX];
@@ -174,5 +177,14 @@ int vm_start(struct vm *vm, char *why);
  * its intercepts, for it to stop. */
 int vm_stop(struct vm *vm, bool force, char *why);
 int vm_delete(struct vm *vm, char *why);
+/* The guest wrote the reset register: stopped now, booted again (as
+ * `vm start`, its console log kept) by the next vm_reboot_pending, unless
+ * this boot is younger than VM_REBOOT_MIN_S: a guest that resets at once
+ * would keep the parent busy reloading it, so it stays stopped. */
+#define VM_REBOOT_MIN_S 1
+void vm_guest_reset(struct vm *vm);
+/* Boot the VMs whose guests reset; from vstack_poll, never while an
+ * intercept is being served.  Returns how many. */
+int vm_reboot_pending(void);
 
 #endif

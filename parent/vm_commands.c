@@ -310,6 +310,8 @@ void cmd_vm_info(int argc, char **argv)
 	printf("interrupts: %llu delivered, %llu refused\n", (unsigned long long)vm->interrupts,
 	       (unsigned long long)vm->interrupts_refused);
 	printf("tests: %llu passed, %llu failed\n", (unsigned long long)t->passes, (unsigned long long)t->fails);
+	if (vm->state != VM_CREATED)
+		printf("guest_resets: %u\n", vm->resets);
 	if (vm->guest_stopped) {
 		printf("exit_reason: %s\n", vm->stop_reason);
 		printf("exit_code: %u\n", vm->exit_code);

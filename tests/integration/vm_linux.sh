@@ -16,9 +16,9 @@
 # name, OS, kernel and a network address, and `vm stop` shuts Linux down
 # through the shutdown service ("guest powered off").
 # The second leaves through the exit port (0xf4, as QEMU's isa-debug-exit)
-# with code 42.  A third with 16 vCPUs reaches init, and `reboot -f` stops
-# it as reset (Linux restarts through the BIOS: the code at the reset
-# vector writes the reset register).  Bad Linux input gets one
+# with code 42.  A third with 16 vCPUs reaches init, and `reboot -f` boots
+# it again (Linux restarts through the BIOS: the code at the reset vector
+# writes the reset register).  Bad Linux input gets one
 # error line: a memory too small for the kernel, a command line over 2 KiB.
 KEEL_WITH_LINUX=1
 . "$(dirname "$0")/_lib.sh"
@@ -75,7 +75,8 @@ vm start l16
 @nowait vm console l16
 @expect (keel-child: init on [0-9]+ CPUs, clocksource [a-z_]+|Kernel panic|l16 is crashed)
 @nowait reboot -f
-@expect (l16 is stopped|l16 is crashed|Kernel panic)
+@expect (the guest reset; booting it again|l16 is stopped|l16 is crashed|Kernel panic)
+@send 1d
 vm info l16
 vm stop l16 --force
 vm delete l16
@@ -94,8 +95,9 @@ has '^keel-child: init on 4 CPUs, clocksource hyperv_clocksource_tsc_page'
 has '^keel-child: init on 1 CPUs, clocksource hyperv_clocksource_tsc_page'
 has 'smp: Brought up 1 node, 16 CPUs'
 has 'keel-child: init on 16 CPUs, clocksource hyperv_clocksource_tsc_page'
-has '^vp 15: stopped'
-has "^exit_reason: guest reset \(stopped; 'vm start' boots it again\)$"   # reboot -f, through the reset vector
+has '^vp 15: (running|halted|queued)'
+has '^\[vm l16: the guest reset; booting it again\]$'   # reboot -f, through the reset vector
+has '^guest_resets: 1$'
 has '^4\s*$'                                 # nproc
 has '^ *HVS: +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +Hyper-V stimer0 interrupts'
 has '^vp 3: stopped'

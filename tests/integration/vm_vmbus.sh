@@ -4,7 +4,9 @@
 # integration services at boot (keel.vmbus on its command line: hv_vmbus,
 # hv_utils and hv_kvp_daemon, tools/guest-linux.d/rcS) is started, seen
 # healthy (heartbeat ok, every service ready, its host name from KVP) and
-# stopped through its shutdown service, three times in a row.  `hv info`
+# stopped through its shutdown service, three times in a row; in the third
+# it reboots first (`reboot -f`: the VM boots again, its console stays
+# attached, and VMBus and the services come up again).  `hv info`
 # and `mem` read the same after the first and the third stop (nothing
 # leaks per round: window pages, ports, frames), and after the delete as
 # before the create.  The baseline is taken after a vmbustest child has
@@ -27,6 +29,13 @@ KEEL_WITH_LINUX=1
 		echo 'vm start v'
 		echo '@nowait vm console v'
 		echo '@expect (keel-child: integration services up|Kernel panic|v is crashed)'
+		if [ "$round" = 3 ]; then
+			echo '@nowait reboot -f'
+			echo '@expect (the guest reset; booting it again|v is stopped|v is crashed)'
+			# Anchored: the line before the reboot ends with the echo of "reboot -f"
+			# and is also after the last send.
+			echo '@expect (^keel-child: integration services up$|Kernel panic|v is crashed)'
+		fi
 		echo '@nowait sleep 3; echo round-ready'
 		echo '@expect ^round-ready'
 		echo '@send 1d'
@@ -42,7 +51,9 @@ KEEL_WITH_LINUX=1
 } > "$SCRIPT"
 boot --smp 2 --memory 1024 --script "$SCRIPT" --timeout 900
 
-[ "$(grep -c '^keel-child: integration services up' "$TRANSCRIPT")" -eq 3 ] || die "not 3 boots with the services"
+[ "$(grep -c '^keel-child: integration services up' "$TRANSCRIPT")" -eq 4 ] || die "not 4 boots with the services"
+has '^\[vm v: the guest reset; booting it again\]$'   # round 3's reboot -f
+has '^guest_resets: 1$'
 [ "$(grep -Ec '^v +[0-9]+ running .* ok *$' "$TRANSCRIPT")" -eq 3 ] || die "not healthy 3 times"
 [ "$(grep -c '^vm: v stopped' "$TRANSCRIPT")" -eq 3 ] || die "not 3 stops through the shutdown service"
 for ic in heartbeat shutdown timesync kvp; do
