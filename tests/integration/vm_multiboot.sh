@@ -5,7 +5,9 @@
 # structure (memory sizes and map, command line, module, loader name),
 # prints PASS and leaves through the exit port with code 16: `vm info`
 # shows `exit_reason: exit port`, `exit_code: 16`.  (VT-x runs it with
-# unrestricted guest.)
+# unrestricted guest.)  Again with "reset" on its command line, it writes
+# the reset register at once: a reset so soon after the boot stops the VM
+# instead of booting it again.
 . "$(dirname "$0")/_lib.sh"
 
 cat > "$SCRIPT" <<'SCRIPT'
@@ -16,6 +18,14 @@ vm start mb
 @expect (mb is stopped|mb is crashed|error: vm console)
 vm info mb
 vm create mb2 --kernel mboot --initrd startup --memory 16M
+vm delete mb
+vm create mr --kernel mboot --cmdline "mboot hello reset" --module startup --memory 16M
+vm start mr
+@nowait vm console mr
+@expect (mr is stopped|mr is crashed|error: vm console|booting it again)
+@send 1d
+vm info mr
+vm stop mr --force
 SCRIPT
 boot --smp 2 --script "$SCRIPT"
 
@@ -29,4 +39,7 @@ has '^mboot: mmap e0000 \+1000 type 2$'    # the ACPI tables
 has '^mboot: mmap ff000 \+1000 type 2$'    # the reset vector's code
 has '^exit_reason: exit port'
 has '^exit_code: 16'
+has '^exit_reason: guest reset within 1 s of its boot \(not booted again\)$'
+has '^guest_resets: 0$'
+lacks 'mr: the guest reset; booting it again'
 has '^error: vm create: --initrd needs a Linux kernel; .mboot. is multiboot'
