@@ -71,6 +71,17 @@ static struct acpi_gas acpi_io_byte(uint16_t port)
 
 /* ---- The tables ---------------------------------------------------------- */
 
+/* Name (_CRS, Buffer) from the resource template built in crs (its
+ * end tag added here); a template that did not fit fails the DSDT. */
+static void name_crs(struct aml *a, struct aml *crs)
+{
+	aml_res_end(crs);
+	if (crs->failed)
+		a->failed = true;
+	aml_name_op(a, "_CRS");
+	aml_buffer(a, crs->dst, crs->len);
+}
+
 /*
  * \_SB.COM1: a 16550 at 0x3f8-0x3ff on ISA IRQ `irq`, as a PC's firmware
  * describes it (PNP0501 is "16550A-compatible COM port").
@@ -89,11 +100,7 @@ static void dsdt_com1(struct aml *a, uint8_t irq)
 	aml_init(&crs, crs_bytes, sizeof(crs_bytes));
 	aml_res_io_fixed(&crs, ACPI_COM1_BASE, ACPI_COM1_PORTS);
 	aml_res_irq_no_flags(&crs, irq);
-	aml_res_end(&crs);
-	if (crs.failed)
-		a->failed = true;
-	aml_name_op(a, "_CRS");
-	aml_buffer(a, crs_bytes, crs.len);
+	name_crs(a, &crs);
 	aml_close(a, dev);
 }
 
@@ -113,11 +120,7 @@ static void dsdt_rtc(struct aml *a)
 
 	aml_init(&crs, crs_bytes, sizeof(crs_bytes));
 	aml_res_io_fixed(&crs, ACPI_RTC_BASE, ACPI_RTC_PORTS);
-	aml_res_end(&crs);
-	if (crs.failed)
-		a->failed = true;
-	aml_name_op(a, "_CRS");
-	aml_buffer(a, crs_bytes, crs.len);
+	name_crs(a, &crs);
 	aml_close(a, dev);
 }
 

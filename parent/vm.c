@@ -655,8 +655,12 @@ int vm_start(struct vm *vm, char *why)
 
 void vm_guest_reset(struct vm *vm)
 {
+	char reason[sizeof(vm->stop_reason)];
+
 	if (rdtsc() - vm->boot_tsc < VM_REBOOT_MIN_S * parent_tsc_hz()) {
-		vm_guest_stop(vm, "guest reset within 1 s of its boot (not booted again)", 0);
+		snprintf(reason, sizeof(reason), "guest reset within %d s of its boot (not booted again)",
+			 VM_REBOOT_MIN_S);
+		vm_guest_stop(vm, reason, 0);
 		return;
 	}
 	vm_guest_stop(vm, "guest reset", 0);
