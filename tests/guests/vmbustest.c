@@ -103,11 +103,16 @@ static uint32_t ring_read(uint8_t *buf, uint64_t *trans)
 {
 	struct vmbus_packet_desc d;
 	uint32_t rd, len;
+	uint64_t end = rdmsr(MSR_REF_TIME) + 3000 * 10000ull;
 
-	if (!in_ready() && !wait_until(channel_flag, 3000))
-		return 0;
-	if (!in_ready())
-		return 0;
+	/* Up to 3 s for the signal of a packet; a flag left set by a packet
+	 * already read (seen before its signal came) is passed over. */
+	while (!in_ready()) {
+		uint64_t now = rdmsr(MSR_REF_TIME);
+
+		if (now >= end || !wait_until(channel_flag, (unsigned)((end - now) / 10000)))
+			return 0;
+	}
 	rd = in_hdr()->read_index;
 	for (uint32_t i = 0; i < sizeof(d); i++)
 		((uint8_t *)&d)[i] = in_data()[(rd + i) % RING_DATA];
