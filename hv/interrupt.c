@@ -18,9 +18,6 @@ void vp_irq_reset(struct vp *vp)
 {
 	vlapic_reset(&vp->lapic, vp->index, vp->index == 0);
 	vp->irq_recheck = true;
-	/* x2APIC mode, as firmware that enabled it leaves a CPU; a guest may
-	 * go back to xAPIC mode through disabled (SDM 11.12.5). */
-	vlapic_set_base(&vp->lapic, vlapic_get_base(&vp->lapic) | VLAPIC_BASE_X2APIC);
 	vp->pending_vector = 0;
 	memset(vp->posted, 0, sizeof(vp->posted));
 	vp->posted_init = false;

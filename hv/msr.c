@@ -236,18 +236,11 @@ static bool pat_valid(uint64_t pat)
 static int child_cpu_msr(struct vp *vp, uint32_t msr, bool write, uint64_t *value)
 {
 	if (msr == MSR_PAT) {
-		/* Kept per VP and read back; the CPU keeps the power-on PAT the
-		 * VP started with (all of a child's memory is RAM, mapped
-		 * write-back by the hypervisor, so no type it picks matters to
-		 * correctness). */
-		if (!write) {
-			*value = vp->pat;
-			return 0;
-		}
-		if (!pat_valid(*value))
+		/* The VP's own PAT, in the VMCB or VMCS: it combines with the
+		 * second-level memory types (RAM write-back) as on hardware. */
+		if (write && !pat_valid(*value))
 			return VCPU_MSR_FAULT;
-		vp->pat = *value;
-		return 0;
+		return vcpu_guest_msr(vp, msr, write, value) == 0 ? 0 : VCPU_MSR_FAULT;
 	}
 	for (unsigned i = 0; i < sizeof(child_constant_msrs) / sizeof(child_constant_msrs[0]); i++) {
 		if (child_constant_msrs[i].msr != msr)

@@ -34,7 +34,6 @@ struct vp *vp_create(struct partition *p, uint32_t index, const struct vp_start 
 		return NULL;
 	}
 	xstate_init(&vp->xstate, phys_to_virt(area));
-	vp->pat = start->pat;
 	synic_init(&vp->synic);
 	vp_irq_reset(vp);
 	return vp;

@@ -52,7 +52,7 @@ struct vcpu_ops {
 	void (*flush_slat)(struct vp *vp);
 	/* Vendor MSR policy (EFER and the backend's own MSRs) and storage of
 	 * a VP's syscall, SYSENTER and segment-base MSRs (STAR, LSTAR, CSTAR,
-	 * SFMASK, KERNEL_GS_BASE, SYSENTER_CS/ESP/EIP, FS/GS_BASE; values
+	 * SFMASK, KERNEL_GS_BASE, SYSENTER_CS/ESP/EIP, FS/GS_BASE, PAT; values
 	 * already checked by hv/msr.c): 0 = handled (value read or written),
 	 * VCPU_MSR_FAULT = inject #GP, VCPU_MSR_UNKNOWN = not a backend MSR. */
 	int (*guest_msr)(struct vp *vp, uint32_t msr, bool write, uint64_t *value);

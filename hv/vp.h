@@ -149,7 +149,6 @@ struct vp {
 	bool wait_sipi;              /* (r) wait-for-SIPI: runs nothing until a SIPI (an AP after reset or INIT) */
 	uint64_t irq_deadline;       /* (r) TSC of its next timer expiry, as of the last look */
 	uint64_t assist_page_msr;    /* (r) HV_X64_MSR_VP_ASSIST_PAGE (children) */
-	uint64_t pat;                /* (r) IA32_PAT as a child last wrote it (hv/msr.c) */
 	uint64_t tlb_gen_seen;       /* (r) its partition's tlb_gen at its last flush (hv/tlb.h) */
 	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load
 	 * before the VP runs until xstate_save after it left (hv/run.c), in

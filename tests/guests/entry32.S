@@ -13,8 +13,14 @@ _start:
 	 * at the call, as the i386 SysV ABI (as GCC uses it) wants. */
 	cld
 	xor	%ebp, %ebp
-	/* Software-enable the local APIC (SVR, MSR 0x80f: bit 8, spurious
-	 * vector 0xff) so that it accepts interrupts. */
+	/* The local APIC starts in xAPIC mode, as on hardware: switch it to
+	 * x2APIC (IA32_APIC_BASE 0x1b bit 10), then software-enable it (SVR,
+	 * MSR 0x80f: bit 8, spurious vector 0xff) so that it accepts
+	 * interrupts. */
+	mov	$0x1b, %ecx
+	rdmsr
+	or	$0x400, %eax
+	wrmsr
 	mov	$0x80f, %ecx
 	mov	$0x1ff, %eax
 	xor	%edx, %edx

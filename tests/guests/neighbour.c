@@ -2,10 +2,10 @@
  * neighbour.elf: one of two (or more) children that share a pCPU, each
  * keeping its own marker in processor state the hypervisor must switch
  * between VPs: x87 and SSE registers (and AVX's upper halves where the CPU
- * has AVX), XCR0, CR2, DR0-DR3, KERNEL_GS_BASE and TSC_AUX.  The marker
+ * has AVX), XCR0, CR2, DR0-DR3, KERNEL_GS_BASE, TSC_AUX and PAT.  The marker
  * comes from the RAM size, so children of different sizes hold different
  * ones.  It checks them in a tight loop (each round also exits once, for
- * the KERNEL_GS_BASE read) and counts the times it was away from the CPU
+ * for each of the KERNEL_GS_BASE and PAT reads) and counts the times it was away from the CPU
  * (a jump of the TSC longer than SLICE_GAP_US) until it has been away
  * SLICES times, then reports "PASS/FAIL neighbour: state kept".  It goes
  * on checking (a neighbour for the others) until the host asks it to stop
@@ -24,6 +24,7 @@ const char guest_name[] = "neighbour";
 
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_TSC_AUX        0xc0000103u
+#define MSR_PAT            0x277u
 #define CR4_OSFXSR         (1ul << 9)
 #define CR4_OSXMMEXCPT     (1ul << 10)
 #define CR4_OSXSAVE        (1ul << 18)
@@ -40,9 +41,9 @@ static uint8_t ymm_want[256];
 static uint32_t ymm_offset; /* of the YMM_Hi128 component in the XSAVE image */
 static bool has_avx, has_rdtscp;
 
-enum { K_FPU, K_AVX, K_XCR0, K_CR2, K_DR, K_KGS, K_TSC_AUX, K_COUNT };
+enum { K_FPU, K_AVX, K_XCR0, K_CR2, K_DR, K_KGS, K_TSC_AUX, K_PAT, K_COUNT };
 static const char *const kind_name[K_COUNT] = { "x87/sse", "avx", "xcr0", "cr2", "dr0-3", "kernel_gs_base",
-						 "tsc_aux" };
+						 "tsc_aux", "pat" };
 static uint64_t bad[K_COUNT];
 
 static uint64_t read_dr(unsigned i)
@@ -102,6 +103,18 @@ static void snapshot(void)
 		__asm__ volatile("xsave64 %0" : "=m"(xs_got) : "a"(4u), "d"(0u) : "memory");
 }
 
+/* A PAT of memory types only (0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-), one
+ * per entry, starting where the marker says. */
+static uint64_t pat_marker(uint64_t m)
+{
+	static const uint8_t types[] = { 0, 1, 4, 5, 6, 7 };
+	uint64_t pat = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		pat |= (uint64_t)types[((m >> 24) + i * (1 + ((m >> 24) & 3))) % 6] << (8 * i);
+	return pat;
+}
+
 static void check(uint64_t m, uint64_t kgs, uint32_t aux)
 {
 	snapshot();
@@ -117,6 +130,8 @@ static void check(uint64_t m, uint64_t kgs, uint32_t aux)
 			bad[K_DR]++;
 	if (rdmsr(MSR_KERNEL_GS_BASE) != kgs)
 		bad[K_KGS]++;
+	if (rdmsr(MSR_PAT) != pat_marker(m))
+		bad[K_PAT]++;
 	if (has_rdtscp) {
 		uint32_t lo, hi, c;
 
@@ -148,8 +163,8 @@ void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 	}
 	cpuid(0x80000001, 0, r);
 	has_rdtscp = r[3] & (1u << 27);
-	say(OUT_COM1, "marker 0x%llx; avx %s, rdtscp %s", (unsigned long long)m, has_avx ? "yes" : "no",
-	    has_rdtscp ? "yes" : "no");
+	say(OUT_COM1, "marker 0x%llx, pat 0x%llx; avx %s, rdtscp %s", (unsigned long long)m,
+	    (unsigned long long)pat_marker(m), has_avx ? "yes" : "no", has_rdtscp ? "yes" : "no");
 
 	load_vector_state(m);
 	__asm__ volatile("mov %0, %%cr2" ::"r"(m));
@@ -158,6 +173,7 @@ void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 	__asm__ volatile("mov %0, %%db2" ::"r"(m + 0x2000));
 	__asm__ volatile("mov %0, %%db3" ::"r"(m + 0x3000));
 	wrmsr(MSR_KERNEL_GS_BASE, kgs);
+	wrmsr(MSR_PAT, pat_marker(m));
 	if (has_rdtscp)
 		wrmsr(MSR_TSC_AUX, aux);
 	snapshot();

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The APIC test kernel (tests/guests/apictest.c, multiboot) as a
 # multiprocessor child, 2 CPUs: 64 vCPUs on QEMU, 8 on Bochs (time).  It
-# first goes from the x2APIC mode it starts in to xAPIC mode (through
-# disabled) and checks the register page at 0xfee00000, emulated through the
-# parent (ID, version, SVR, TPR, a self IPI through the ICR and its EOI),
-# goes back to x2APIC, then finds its processors in the MADT, starts the APs with INIT and SIPI
+# first checks the xAPIC mode the BSP starts in (base MSR; the register page
+# at 0xfee00000, emulated through the parent: ID, version, SVR, TPR, a self
+# IPI through the ICR and its EOI), switches to x2APIC, then finds its processors in the MADT, starts the APs with INIT and SIPI
 # (real mode at the SIPI vector), then checks fixed IPIs by physical and
 # logical destination and with every shorthand, the SELF IPI MSR, lowest
 # priority (one target), NMIs (one AP, all but self, self with IF clear), the TPR holding an interrupt back, the timer in

@@ -93,6 +93,7 @@ has '^error: vm create: linux: .*(fit|memory|small)'
 has '^error: vm create: the command line is too long \(2100 bytes; at most 2047\)'
 has '^keel-child: init on 4 CPUs, clocksource hyperv_clocksource_tsc_page'
 has '^keel-child: init on 1 CPUs, clocksource hyperv_clocksource_tsc_page'
+has 'Switched APIC routing to physical x2apic'       # from the xAPIC mode every CPU starts in
 has 'smp: Brought up 1 node, 16 CPUs'
 has 'keel-child: init on 16 CPUs, clocksource hyperv_clocksource_tsc_page'
 has '^vp 15: (running|halted|queued)'

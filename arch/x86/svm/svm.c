@@ -687,6 +687,8 @@ static uint64_t *svm_msr_field(struct vmcb *v, uint32_t msr)
 	case MSR_SYSENTER_EIP: return &v->sysenter_eip;
 	case MSR_FS_BASE: return &v->fs.base;
 	case MSR_GS_BASE: return &v->gs.base;
+	/* With nested paging the guest's PAT (APM §15.25.8). */
+	case MSR_PAT: return &v->g_pat;
 	default: return NULL;
 	}
 }

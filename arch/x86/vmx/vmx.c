@@ -954,6 +954,7 @@ static uint32_t msr_vmcs_field(uint32_t msr)
 	case MSR_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
 	case MSR_FS_BASE: return VMCS_GUEST_ES_BASE + 2 * VP_SEG_FS;
 	case MSR_GS_BASE: return VMCS_GUEST_ES_BASE + 2 * VP_SEG_GS;
+	case MSR_PAT: return VMCS_GUEST_PAT; /* loaded at entry, saved at exit */
 	default: return 0;
 	}
 }
