@@ -21,22 +21,32 @@ static bool complete(const struct vcpu_ops *o)
 	       o->hypercall_insn_len && o->features;
 }
 
+/* The neutral VP is hv/'s: one frame for struct vp, one for its processor
+ * state area; the backend adds its own (vp->arch). */
 struct vp *vp_create(struct partition *p, uint32_t index, const struct vp_start *start)
 {
-	uint64_t area = frame_alloc(&hv_frames);
+	uint64_t self = frame_alloc(&hv_frames), area = frame_alloc(&hv_frames);
 	struct vp *vp;
 
-	if (!area)
-		return NULL;
-	vp = vcpu->vp_create(p, index, start);
-	if (!vp) {
-		frame_free(&hv_frames, area, 1);
-		return NULL;
-	}
+	if (!self || !area)
+		goto fail;
+	vp = phys_to_virt(self);
+	vp->partition = p;
+	vp->index = index;
+	vp->gpr[GPR_RDI] = start->rdi;
+	vp->rip = start->rip;
+	if (vcpu->vp_create(vp, start) < 0)
+		goto fail;
 	xstate_init(&vp->xstate, phys_to_virt(area));
 	synic_init(&vp->synic);
 	vp_irq_reset(vp);
 	return vp;
+fail:
+	if (area)
+		frame_free(&hv_frames, area, 1);
+	if (self)
+		frame_free(&hv_frames, self, 1);
+	return NULL;
 }
 
 void vp_destroy(struct vp *vp)
@@ -45,6 +55,7 @@ void vp_destroy(struct vp *vp)
 
 	vcpu->vp_destroy(vp);
 	frame_free(&hv_frames, area, 1);
+	frame_free(&hv_frames, (uint64_t)vp, 1); /* identity-mapped */
 }
 
 int vcpu_select(void)

@@ -29,8 +29,11 @@ struct vcpu_ops {
 	int (*enable_cpu)(void);
 	/* Second-level table format of this backend. */
 	const struct pt_format *slat_format;
-	/* Create/destroy the backend state of a VP; returns the neutral part. */
-	struct vp *(*vp_create)(struct partition *p, uint32_t index, const struct vp_start *start);
+	/* Create the backend's own state of a VP whose neutral part hv/ has
+	 * made (partition, index, gpr and rip set), in the start state, and
+	 * point vp->arch at it; 0, or negative when memory runs out.  Destroy
+	 * frees only that state. */
+	int (*vp_create)(struct vp *vp, const struct vp_start *start);
 	void (*vp_destroy)(struct vp *vp);
 	/* Point the VP at the partition's second-level root. */
 	void (*set_slat_root)(struct vp *vp, uint64_t root);

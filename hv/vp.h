@@ -108,11 +108,15 @@ struct stimers {
  */
 struct vp {
 	/* gpr[] is read and written by the backend's entry/exit assembly:
-	 * it must stay the first member (asserted by the backends).  (r) */
+	 * it must stay the first member (asserted below).  (r) */
 	uint64_t gpr[GPR_COUNT];
 	/* Guest RIP while the VP is out of the guest; the backend's entry and
 	 * exit code move it to and from the VMCB/VMCS.  (r) */
 	uint64_t rip;
+	/* The backend's own state of this VP (struct svm_vp, struct vmx_vp),
+	 * which it allocates and frees (vcpu_ops.vp_create/vp_destroy); its
+	 * entry assembly reaches it from here.  (i) */
+	void *arch;
 	struct partition *partition; /* (i) set at creation */
 	uint32_t index;              /* (i) VP index within the partition */
 	bool suspended;              /* (p) HvRegisterExplicitSuspend */
@@ -157,6 +161,8 @@ struct vp {
 };
 
 _Static_assert(__builtin_offsetof(struct vp, rip) == 8 * GPR_COUNT, "entry assembly layout");
+_Static_assert(__builtin_offsetof(struct vp, arch) == 8 * GPR_COUNT + 8, "entry assembly layout");
+_Static_assert(sizeof(struct vp) <= 4096, "a VP fits a frame");
 
 /* Move past the instruction that exited (exit.next_rip, found by the
  * backend); -1 when its length could not be determined. */

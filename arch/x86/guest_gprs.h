@@ -1,13 +1,15 @@
 /*
  * Assembler-only pieces shared by the backends' entry loops (svm_run.S,
- * vmx_run.S).  Both keep struct vp at offset 16 of their per-VP state, so
- * guest GPR n is at GUEST_GPR(n) and the guest RIP after the 16 GPRs.
+ * vmx_run.S), whose argument is the neutral struct vp (hv/vp.h): guest GPR
+ * n is at GUEST_GPR(n), the guest RIP after the 16 GPRs, and the pointer
+ * to the backend's own state (vp->arch) after that.
  */
 #ifndef KEEL_ARCH_X86_GUEST_GPRS_H
 #define KEEL_ARCH_X86_GUEST_GPRS_H
 
-#define GUEST_GPR(n) (16 + 8 * (n))
+#define GUEST_GPR(n) (8 * (n))
 #define GUEST_RIP    GUEST_GPR(16)
+#define VP_ARCH      GUEST_GPR(17)
 
 /* Save the host's callee-saved registers and the loop argument (RDI);
  * leaves the stack 16-byte aligned with the argument at (%rsp). */

@@ -127,17 +127,19 @@ static void svm_vp_destroy(struct vp *vp)
 	frame_free(&hv_frames, s->msrpm_pa, 2);
 	frame_free(&hv_frames, s->vmcb_pa, 1);
 	frame_free(&hv_frames, (uint64_t)s, 1);
+	vp->arch = NULL;
 }
 
-static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struct vp_start *st)
+static int svm_vp_create(struct vp *vp, const struct vp_start *st)
 {
 	uint64_t self = frame_alloc(&hv_frames);
+	struct partition *p = vp->partition;
 	struct svm_vp *s;
 	struct vmcb *v;
 
 	_Static_assert(sizeof(struct svm_vp) <= 4096, "svm_vp fits a frame");
 	if (!self)
-		return NULL;
+		return -1;
 	s = phys_to_virt(self);
 	s->vmcb_pa = frame_alloc(&hv_frames);
 	s->msrpm_pa = frame_alloc_contig(&hv_frames, 2, 1);
@@ -150,11 +152,10 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 		if (s->iopm_pa)
 			frame_free(&hv_frames, s->iopm_pa, 3);
 		frame_free(&hv_frames, self, 1);
-		return NULL;
+		return -1;
 	}
-	s->vp.partition = p;
-	s->vp.index = index;
-	s->vp.gpr[GPR_RDI] = st->rdi;
+	s->vp = vp;
+	vp->arch = s;
 	s->vmcb = v = phys_to_virt(s->vmcb_pa);
 
 	/* Every MSR exits until hv/ lets one through (vcpu_ops.msr_passthrough). */
@@ -192,12 +193,11 @@ static struct vp *svm_vp_create(struct partition *p, uint32_t index, const struc
 	v->cr3 = st->cr3;
 	v->cr4 = st->cr4;
 	v->rflags = st->rflags;
-	s->vp.rip = st->rip;
 	v->rsp = st->rsp;
 	v->dr6 = 0xffff0ff0;
 	v->dr7 = 0x400;
 	v->g_pat = st->pat;
-	return &s->vp;
+	return 0;
 }
 
 static void svm_set_slat_root(struct vp *vp, uint64_t root)
@@ -221,7 +221,7 @@ static __attribute__((noinline)) int svm_decode_length(struct svm_vp *s, uint64_
 	struct guest_paging g = { v->cr0, v->cr3, v->cr4, v->efer };
 	enum x86_cpu_mode mode = guest_cpu_mode(&g, v->cs.attrib & CS_ATTR_L, v->cs.attrib & CS_ATTR_D);
 
-	return guest_insn_length(s->vp.partition, &s->fetch, &g, la, mode);
+	return guest_insn_length(s->vp->partition, &s->fetch, &g, la, mode);
 }
 
 /* RIP after the exiting instruction whose opcode is `op`: from nRIP when
@@ -259,7 +259,7 @@ static void svm_write_cr8(struct svm_vp *s, struct vmcb *v)
 	bool long_mode = (v->efer & EFER_LMA) && (v->cs.attrib & CS_ATTR_L), lock = false;
 	uint64_t la = long_mode ? v->rip : (uint32_t)(v->cs.base + v->rip), value;
 	uint8_t b[15], rex = 0;
-	size_t n = guest_read_linear(s->vp.partition, &g, la, b, sizeof(b)), i = 0;
+	size_t n = guest_read_linear(s->vp->partition, &g, la, b, sizeof(b)), i = 0;
 	unsigned cr, rm;
 
 	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 ||
@@ -268,23 +268,23 @@ static void svm_write_cr8(struct svm_vp *s, struct vmcb *v)
 	if (long_mode && i < n && (b[i] & 0xf0) == 0x40)
 		rex = b[i++];
 	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != 0x22) {
-		s->vp.exit.reason = VM_EXIT_UNHANDLED; /* rewritten under it: the partition crashes */
+		s->vp->exit.reason = VM_EXIT_UNHANDLED; /* rewritten under it: the partition crashes */
 		return;
 	}
 	cr = ((b[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0) | (lock ? 8 : 0);
 	rm = (b[i + 2] & 7) | (rex & 1 ? 8 : 0);
-	value = rm == GPR_RSP ? v->rsp : s->vp.gpr[rm];
+	value = rm == GPR_RSP ? v->rsp : s->vp->gpr[rm];
 	if (!long_mode)
 		value = (uint32_t)value;
 	if (cr != 8 || (value >> 4)) {
-		vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
+		vcpu_inject_exception(s->vp, X86_EXC_GP, true, 0);
 	} else {
 		v->vintr = (v->vintr & ~SVM_V_TPR_MASK) | value;
 		v->intercept_cr &= ~SVM_INTERCEPT_CR8_WRITE;
-		s->vp.irq_recheck = true;
-		s->vp.rip = long_mode ? v->rip + i + 3 : (uint32_t)(v->rip + i + 3);
+		s->vp->irq_recheck = true;
+		s->vp->rip = long_mode ? v->rip + i + 3 : (uint32_t)(v->rip + i + 3);
 	}
-	s->vp.exit.reason = VM_EXIT_NONE;
+	s->vp->exit.reason = VM_EXIT_NONE;
 }
 
 /* Every exit but CPUID (svm_exit handles that one inline). */
@@ -308,13 +308,13 @@ static __attribute__((cold, noinline)) void svm_dump_parent_fault(const struct s
 			"its VMCB was overwritten at an exit; NPF %#lx info %#lx intinfo %#lx eventinj %#lx; "
 			"the exit before: %#lx at rip %#lx, intinfo %#lx", v->rip, v->rsp, v->cr3, v->exitinfo2,
 			v->exitinfo1, v->exitintinfo, v->eventinj, s->last_exitcode, s->last_rip, s->last_intinfo);
-		partition_crash(s->vp.partition, "its state was replaced by the host's at an exit");
+		partition_crash(s->vp->partition, "its state was replaced by the host's at an exit");
 	}
 	if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) >= 3)
 		return;
 	log_err("svm: parent VP %u on pCPU %u, VMCB %#lx: NPF %#lx info %#lx rip %#lx rsp %#lx cr3 %#lx "
 		"(host %#lx) cr0 %#lx cr4 %#lx efer %#lx cs %#x/%#x ss %#x intinfo %#lx",
-		s->vp.index, this_pcpu()->index, s->vmcb_pa, v->exitinfo2, v->exitinfo1, v->rip, v->rsp, v->cr3,
+		s->vp->index, this_pcpu()->index, s->vmcb_pa, v->exitinfo2, v->exitinfo1, v->rip, v->rsp, v->cr3,
 		read_cr3(), v->cr0, v->cr4, v->efer, v->cs.selector, v->cs.attrib, v->ss.selector, v->exitintinfo);
 	for (unsigned i = 0; i < pcpu_count; i++)
 		if (pcpus[i])
@@ -324,7 +324,7 @@ static __attribute__((cold, noinline)) void svm_dump_parent_fault(const struct s
 
 static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const struct vmcb *v)
 {
-	struct vp *vp = &s->vp;
+	struct vp *vp = s->vp;
 	struct vm_exit *e = &vp->exit;
 
 	e->hw_code = (uint32_t)v->exitcode;
@@ -345,7 +345,7 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 		e->gpa_fault.gpa = v->exitinfo2;
 		e->gpa_fault.access = (v->exitinfo1 & 2 ? VM_ACCESS_WRITE : VM_ACCESS_READ) |
 				      (v->exitinfo1 & 16 ? VM_ACCESS_EXEC : 0);
-		if (s->vp.partition->is_parent && hv_owns(v->exitinfo2 & ~0xfffull, 4096))
+		if (s->vp->partition->is_parent && hv_owns(v->exitinfo2 & ~0xfffull, 4096))
 			svm_dump_parent_fault(s);
 		break;
 	case SVM_EXIT_IOIO:
@@ -402,7 +402,7 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 	case SVM_EXIT_IRET:
 		/* The handler of the NMI Keel injected ends: NMIs may come again
 		 * (the IRET itself runs when the guest resumes). */
-		s->vp.nmi_blocked = false;
+		s->vp->nmi_blocked = false;
 		s->vmcb->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 		e->reason = VM_EXIT_NONE;
 		break;
@@ -426,7 +426,7 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 static void svm_deliver_interrupt(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
-	uint8_t vector = s->vp.pending_vector;
+	uint8_t vector = s->vp->pending_vector;
 
 	if ((vector >> 4) <= (v->vintr & SVM_V_TPR_MASK)) {
 		/* Held by the task priority.  No virtual interrupt (CPUs differ
@@ -440,8 +440,8 @@ static void svm_deliver_interrupt(struct svm_vp *s)
 	if (!(v->eventinj & SVM_EVENT_VALID) && (v->rflags & RFLAGS_IF) && !(v->interrupt_shadow & 1) &&
 	    (vector >> 4) > (v->vintr & SVM_V_TPR_MASK)) {
 		v->eventinj = vector | SVM_EVENT_VALID; /* type 0: external interrupt */
-		vp_irq_injected(&s->vp, vector);
-		s->vp.pending_vector = 0;
+		vp_irq_injected(s->vp, vector);
+		s->vp->pending_vector = 0;
 		return;
 	}
 	v->vintr = (v->vintr & (SVM_V_INTR_MASKING | SVM_V_TPR_MASK)) | SVM_V_IRQ |
@@ -461,13 +461,13 @@ static void svm_deliver_nmi(struct svm_vp *s)
 {
 	struct vmcb *v = s->vmcb;
 
-	if (!s->vp.lapic.nmi_pending || s->vp.nmi_blocked || (v->eventinj & SVM_EVENT_VALID) ||
+	if (!s->vp->lapic.nmi_pending || s->vp->nmi_blocked || (v->eventinj & SVM_EVENT_VALID) ||
 	    (v->interrupt_shadow & 1))
 		return;
 	v->eventinj = SVM_EVENT_VALID | SVM_EVENT_TYPE_NMI | X86_EXC_NMI;
 	v->intercept_misc1 |= SVM_INTERCEPT_IRET;
-	s->vp.lapic.nmi_pending = false;
-	s->vp.nmi_blocked = true;
+	s->vp->lapic.nmi_pending = false;
+	s->vp->nmi_blocked = true;
 }
 
 /* At an exit: a virtual interrupt the guest took is reported to its APIC;
@@ -481,23 +481,23 @@ static inline void svm_collect_interrupt(struct svm_vp *s)
 	s->virq_armed = false;
 	if (v->vintr & SVM_V_IRQ) {
 		v->vintr &= ~SVM_V_IRQ;
-		s->vp.irq_recheck = true; /* withdrawn: offered again */
+		s->vp->irq_recheck = true; /* withdrawn: offered again */
 	} else
-		vp_irq_injected(&s->vp, s->virq_vector);
-	s->vp.pending_vector = 0;
+		vp_irq_injected(s->vp, s->virq_vector);
+	s->vp->pending_vector = 0;
 }
 
 /* Translate the exit (CPUID inline: the hot one) and run the policy. */
 static inline int svm_handle(struct svm_vp *s, struct vmcb *v)
 {
 	if (v->exitcode == SVM_EXIT_CPUID) {
-		s->vp.exit.hw_code = SVM_EXIT_CPUID;
-		s->vp.exit.reason = VM_EXIT_CPUID;
-		s->vp.exit.next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
+		s->vp->exit.hw_code = SVM_EXIT_CPUID;
+		s->vp->exit.reason = VM_EXIT_CPUID;
+		s->vp->exit.next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
 	} else {
 		translate_exit(s, v);
 	}
-	return vp_handle_exit(&s->vp);
+	return vp_handle_exit(s->vp);
 }
 
 /* The exit handlers svm_run.S calls: the parent's, and a child's, which
@@ -521,33 +521,35 @@ static inline void svm_exit_common(struct vmcb *v)
 	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? svm_redeliver(v->exitintinfo) : 0;
 }
 
-int svm_exit_child(struct svm_vp *s)
+int svm_exit_child(struct vp *vp)
 {
+	struct svm_vp *s = to_svm(vp);
 	struct vmcb *v = s->vmcb;
-	uint64_t exit_rip = s->vp.rip;
+	uint64_t exit_rip = s->vp->rip;
 	int go_on;
 
 	svm_exit_common(v);
 	svm_collect_interrupt(s);
 	go_on = svm_handle(s, v);
-	if (s->vp.rip != exit_rip)
+	if (s->vp->rip != exit_rip)
 		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
 	if (go_on) {
-		vp_irq_update(&s->vp);
-		if (s->vp.lapic.nmi_pending)
+		vp_irq_update(s->vp);
+		if (s->vp->lapic.nmi_pending)
 			svm_deliver_nmi(s);
-		if (s->vp.pending_vector)
+		if (s->vp->pending_vector)
 			svm_deliver_interrupt(s);
 	}
-	if (go_on && tlb_exit_check(&s->vp)) /* its second-level tables changed: hv/tlb.h */
+	if (go_on && tlb_exit_check(s->vp)) /* its second-level tables changed: hv/tlb.h */
 		v->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
 	/* A slice that ended while the guest ran with IF clear (Bochs takes no
 	 * INTR exit then) ends at its next exit of any kind. */
-	return go_on && !run_slice_over(&s->vp);
+	return go_on && !run_slice_over(s->vp);
 }
 
-int svm_exit(struct svm_vp *s)
+int svm_exit(struct vp *vp)
 {
+	struct svm_vp *s = to_svm(vp);
 	struct vmcb *v = s->vmcb;
 	int go_on;
 
@@ -565,7 +567,7 @@ static void svm_run(struct vp *vp)
 
 	s->host_state_pa = this_pcpu()->arch.host_state;
 	if (vp->partition->is_parent) {
-		svm_vp_loop(s);
+		svm_vp_loop(vp);
 	} else {
 		/* It may have run elsewhere, or its tables changed meanwhile. */
 		s->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID
@@ -574,7 +576,7 @@ static void svm_run(struct vp *vp)
 		svm_deliver_nmi(s);
 		if (vp->pending_vector)
 			svm_deliver_interrupt(s);
-		svm_vp_loop_child(s);
+		svm_vp_loop_child(vp);
 	}
 }
 

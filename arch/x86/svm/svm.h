@@ -6,11 +6,12 @@
 #include "arch/x86/svm/vmcb.h"
 #include "hv/vcpu_ops.h"
 
-/* The first three members are used by svm_run.S at fixed offsets. */
+/* A VP's AMD-V state (vp->arch).  The first two members are used by
+ * svm_run.S at fixed offsets. */
 struct svm_vp {
 	uint64_t vmcb_pa;       /* also the VMCB's address in the identity map */
 	uint64_t host_state_pa; /* this pCPU's host-state VMCB, set before the loop */
-	struct vp vp;
+	struct vp *vp;          /* the neutral VP, hv/'s */
 	struct vmcb *vmcb;
 	uint64_t msrpm_pa;
 	uint64_t iopm_pa;
@@ -22,18 +23,16 @@ struct svm_vp {
 };
 _Static_assert(__builtin_offsetof(struct svm_vp, vmcb_pa) == 0, "svm_run.S layout");
 _Static_assert(__builtin_offsetof(struct svm_vp, host_state_pa) == 8, "svm_run.S layout");
-_Static_assert(__builtin_offsetof(struct svm_vp, vp) == 16, "svm_run.S layout");
-_Static_assert(__builtin_offsetof(struct vp, gpr) == 0, "svm_run.S uses the vp.gpr offsets");
 
-static inline struct svm_vp *to_svm(struct vp *vp) { return container_of(vp, struct svm_vp, vp); }
+static inline struct svm_vp *to_svm(struct vp *vp) { return vp->arch; }
 
 /* svm_run.S: enter the guest again and again, calling svm_exit (a child's
  * loop: svm_exit_child) after each #VMEXIT with the guest's GPRs saved and
  * the host's state restored, until it returns 0. */
-void svm_vp_loop(struct svm_vp *s);
-void svm_vp_loop_child(struct svm_vp *s);
-int svm_exit(struct svm_vp *s);
-int svm_exit_child(struct svm_vp *s);
+void svm_vp_loop(struct vp *vp);
+void svm_vp_loop_child(struct vp *vp);
+int svm_exit(struct vp *vp);
+int svm_exit_child(struct vp *vp);
 
 extern const struct vcpu_ops svm_vcpu_ops;
 extern const struct pt_format svm_npt_format;

@@ -1,13 +1,13 @@
 /*
- * void svm_vp_loop(struct svm_vp *s)
+ * void svm_vp_loop(struct vp *vp)
  *
- * The VMRUN loop.  Guest GPRs live in s->vp.gpr[] (RSP and RAX in the
+ * The VMRUN loop.  Guest GPRs live in vp->gpr[] (RSP and RAX in the
  * VMCB; RAX and RIP are copied across).  The VMCB is reached through its physical
  * address, which the hypervisor's identity map makes a valid pointer.
  * VMLOAD/VMSAVE move the guest's FS/GS/TR/LDTR/syscall MSRs; the host's are
- * reloaded from s->host_state_pa.  GIF is clear from before the guest
+ * reloaded from the svm_vp's host_state_pa (vp->arch).  GIF is clear from before the guest
  * state is loaded until the host state is back (APM §15.17).  After each
- * exit svm_exit(s) (svm_exit_child(s) for a child) runs; the loop ends
+ * exit svm_exit(vp) (svm_exit_child(vp) for a child) runs; the loop ends
  * when it returns 0.  Host callee-saved
  * registers are saved once per loop, not per exit.
  *
@@ -27,7 +27,8 @@
 	HOST_SAVE
 .Lenter\@:
 	mov (%rsp), %rdi
-	mov S_VMCB_PA(%rdi), %rax
+	mov VP_ARCH(%rdi), %rax
+	mov S_VMCB_PA(%rax), %rax
 	mov GUEST_GPR(0)(%rdi), %rcx
 	mov %rcx, VMCB_RAX(%rax)
 	mov GUEST_RIP(%rdi), %rcx
@@ -45,7 +46,8 @@
 	mov %rcx, GUEST_GPR(0)(%rdi)
 	mov VMCB_RIP(%rax), %rcx
 	mov %rcx, GUEST_RIP(%rdi)
-	mov S_HOST_STATE(%rdi), %rax
+	mov VP_ARCH(%rdi), %rax
+	mov S_HOST_STATE(%rax), %rax
 	vmload %rax               /* host FS/GS (per-CPU pointer), TR, ... */
 	.if \child
 	cli                       /* pending interrupts wait for the exit policy */

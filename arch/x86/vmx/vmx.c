@@ -277,14 +277,16 @@ static void vmx_vp_destroy(struct vp *vp)
 	frame_free(&hv_frames, s->msr_bitmap_pa, 1);
 	frame_free(&hv_frames, s->vmcs_pa, 1);
 	frame_free(&hv_frames, (uint64_t)s, 1);
+	vp->arch = NULL;
 }
 
 static uint64_t cr0_actual(uint64_t guest) { return (guest | caps.cr0_forced) & caps.cr0_fixed1; }
 static uint64_t cr4_actual(uint64_t guest) { return (guest | CR4_VMXE | caps.cr4_fixed0) & caps.cr4_fixed1; }
 
-static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struct vp_start *st)
+static int vmx_vp_create(struct vp *vp, const struct vp_start *st)
 {
 	uint64_t self = frame_alloc(&hv_frames);
+	struct partition *p = vp->partition;
 	struct vmx_vp *s;
 	uint64_t prev = ~0ull;
 	uint8_t fail;
@@ -292,16 +294,14 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 
 	_Static_assert(sizeof(struct vmx_vp) <= 4096, "vmx_vp fits a frame");
 	if (!self)
-		return NULL;
+		return -1;
 	s = phys_to_virt(self);
 	s->vmcs_pa = frame_alloc(&hv_frames);
 	s->msr_bitmap_pa = frame_alloc(&hv_frames);
 	if (!s->vmcs_pa || !s->msr_bitmap_pa)
 		goto fail;
-	s->vp.partition = p;
-	s->vp.index = index;
-	s->vp.gpr[GPR_RDI] = st->rdi;
-	s->vp.rip = st->rip;
+	s->vp = vp;
+	vp->arch = s;
 	s->cr0_shadow = st->cr0;
 	s->cr4_shadow = st->cr4;
 
@@ -384,14 +384,15 @@ static struct vp *vmx_vp_create(struct partition *p, uint32_t index, const struc
 		goto fail;
 	}
 	vmcs_leave(s, prev);
-	return &s->vp;
+	return 0;
 fail:
 	if (s->msr_bitmap_pa)
 		frame_free(&hv_frames, s->msr_bitmap_pa, 1);
 	if (s->vmcs_pa)
 		frame_free(&hv_frames, s->vmcs_pa, 1);
 	frame_free(&hv_frames, self, 1);
-	return NULL;
+	vp->arch = NULL;
+	return -1;
 }
 
 /*
@@ -403,7 +404,7 @@ static uint64_t vmcs_enter(struct vmx_vp *s)
 {
 	uint64_t prev;
 
-	if (this_pcpu()->current == &s->vp)
+	if (this_pcpu()->current == s->vp)
 		return s->vmcs_pa; /* the running VP's VMCS is current */
 	__asm__ volatile("vmptrst %0" : "=m"(prev)::"memory");
 	if (prev != s->vmcs_pa)
@@ -479,14 +480,16 @@ static void vmx_flush_slat(struct vp *vp)
 	vmx_invept(eptp);
 }
 
-void vmx_entry_failed(struct vmx_vp *s)
+void vmx_entry_failed(struct vp *vp)
 {
+	struct vmx_vp *s = to_vmx(vp);
+
 	s->instruction_error = (uint32_t)vmread(VMCS_INSTRUCTION_ERROR);
 	log_err("vmx: VM entry failed: VM-instruction error %u (%s)", s->instruction_error,
 		vmx_instruction_error_name(s->instruction_error));
-	s->vp.exit.reason = VM_EXIT_ENTRY_FAILED;
-	s->vp.exit.hw_code = s->instruction_error;
-	vp_handle_exit(&s->vp);
+	s->vp->exit.reason = VM_EXIT_ENTRY_FAILED;
+	s->vp->exit.hw_code = s->instruction_error;
+	vp_handle_exit(s->vp);
 }
 
 /* "IA-32e mode guest" must match EFER.LMA (SDM §26.3.1.1). */
@@ -530,19 +533,19 @@ static bool set_cr0(struct vmx_vp *s, uint64_t value)
 static bool emulate_cr8(struct vmx_vp *s, unsigned type, unsigned reg)
 {
 	if (type == 0) {
-		uint64_t value = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : s->vp.gpr[reg];
+		uint64_t value = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : s->vp->gpr[reg];
 
 		if (value >> 4) {
-			vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
+			vcpu_inject_exception(s->vp, X86_EXC_GP, true, 0);
 			return true;
 		}
 		s->tpr = (uint8_t)value;
 	} else if (reg == GPR_RSP) {
 		vmwrite(VMCS_GUEST_RSP, s->tpr);
 	} else {
-		s->vp.gpr[reg] = s->tpr;
+		s->vp->gpr[reg] = s->tpr;
 	}
-	s->vp.rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
+	s->vp->rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
 	return true;
 }
 
@@ -559,24 +562,24 @@ static bool emulate_cr_write(struct vmx_vp *s, uint64_t qual)
 		return emulate_cr8(s, type, reg);
 	if (type != 0 || (cr != 0 && cr != 4))
 		return false;
-	value = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : s->vp.gpr[reg];
+	value = reg == GPR_RSP ? vmread(VMCS_GUEST_RSP) : s->vp->gpr[reg];
 	if (cr == 0) {
 		if ((value & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) && !(caps.proc2 & VMX_PROC2_UNRESTRICTED))
 			return false; /* real mode or paging off: needs unrestricted guest */
 		if (!set_cr0(s, value)) {
-			vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
+			vcpu_inject_exception(s->vp, X86_EXC_GP, true, 0);
 			return true;
 		}
 	} else {
 		if (value & CR4_VMXE) {
-			vcpu_inject_exception(&s->vp, X86_EXC_GP, true, 0);
+			vcpu_inject_exception(s->vp, X86_EXC_GP, true, 0);
 			return true;
 		}
 		s->cr4_shadow = value;
 		vmwrite(VMCS_CR4_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR4, cr4_actual(value));
 	}
-	s->vp.rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
+	s->vp->rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
 	return true;
 }
 
@@ -608,13 +611,13 @@ static void translate_exception(struct vmx_vp *s, struct vm_exit *e)
 		dr6 = (dr6 & ~0xfull) | (vmread(VMCS_EXIT_QUALIFICATION) & 0x600f);
 		__asm__ volatile("mov %0, %%db6" ::"r"(dr6));
 		if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_PRIV_SW)
-			s->vp.rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
+			s->vp->rip += vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
 	}
 }
 
 static void translate_exit(struct vmx_vp *s, uint32_t reason)
 {
-	struct vm_exit *e = &s->vp.exit;
+	struct vm_exit *e = &s->vp->exit;
 	uint64_t qual;
 
 	e->hw_code = reason;
@@ -629,7 +632,7 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	case VMX_EXIT_RDMSR:
 	case VMX_EXIT_WRMSR:
 		e->reason = reason == VMX_EXIT_WRMSR ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
-		e->msr.msr = (uint32_t)s->vp.gpr[GPR_RCX];
+		e->msr.msr = (uint32_t)s->vp->gpr[GPR_RCX];
 		break;
 	case VMX_EXIT_EPT_VIOLATION:
 		qual = vmread(VMCS_EXIT_QUALIFICATION);
@@ -683,7 +686,7 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 		return;
 	}
 	/* Instruction exits report the instruction's length (SDM §28.2.5). */
-	e->next_rip = s->vp.rip + vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
+	e->next_rip = s->vp->rip + vmread(VMCS_EXIT_INSTRUCTION_LENGTH);
 }
 
 /*
@@ -697,14 +700,14 @@ static void vmx_deliver_nmi(struct vmx_vp *s)
 {
 	uint64_t proc = vmread(VMCS_PROC_CONTROLS);
 
-	if (!s->vp.lapic.nmi_pending || !vmx_virtual_nmis()) {
+	if (!s->vp->lapic.nmi_pending || !vmx_virtual_nmis()) {
 		if (proc & VMX_PROC_NMI_WINDOW)
 			vmwrite(VMCS_PROC_CONTROLS, proc & ~VMX_PROC_NMI_WINDOW);
 		return;
 	}
 	if (!(vmread(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) && !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)) {
 		vmwrite(VMCS_ENTRY_INTR_INFO, VMX_INTR_VALID | VMX_INTR_TYPE_NMI | X86_EXC_NMI);
-		s->vp.lapic.nmi_pending = false;
+		s->vp->lapic.nmi_pending = false;
 		proc &= ~VMX_PROC_NMI_WINDOW;
 	} else {
 		proc |= VMX_PROC_NMI_WINDOW;
@@ -718,21 +721,21 @@ static void vmx_deliver_interrupt(struct vmx_vp *s)
 {
 	uint64_t proc = vmread(VMCS_PROC_CONTROLS);
 
-	if (!s->vp.pending_vector) {
+	if (!s->vp->pending_vector) {
 		if (proc & VMX_PROC_INTR_WINDOW)
 			vmwrite(VMCS_PROC_CONTROLS, proc & ~VMX_PROC_INTR_WINDOW);
 		return;
 	}
-	if ((s->vp.pending_vector >> 4) <= s->tpr) {
+	if ((s->vp->pending_vector >> 4) <= s->tpr) {
 		/* Masked by the task priority: a CR8 write (an exit) lowers it. */
 		vmwrite(VMCS_PROC_CONTROLS, proc & ~VMX_PROC_INTR_WINDOW);
 		return;
 	}
 	if (!(vmread(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3)) {
-		vmwrite(VMCS_ENTRY_INTR_INFO, s->vp.pending_vector | VMX_INTR_VALID); /* type 0: external */
-		vp_irq_injected(&s->vp, s->vp.pending_vector);
-		s->vp.pending_vector = 0;
+		vmwrite(VMCS_ENTRY_INTR_INFO, s->vp->pending_vector | VMX_INTR_VALID); /* type 0: external */
+		vp_irq_injected(s->vp, s->vp->pending_vector);
+		s->vp->pending_vector = 0;
 		proc &= ~VMX_PROC_INTR_WINDOW;
 	} else {
 		proc |= VMX_PROC_INTR_WINDOW;
@@ -740,9 +743,10 @@ static void vmx_deliver_interrupt(struct vmx_vp *s)
 	vmwrite(VMCS_PROC_CONTROLS, proc);
 }
 
-int vmx_exit(struct vmx_vp *s)
+int vmx_exit(struct vp *vp)
 {
-	uint64_t exit_rip = s->vp.rip;
+	struct vmx_vp *s = to_vmx(vp);
+	uint64_t exit_rip = s->vp->rip;
 	int go_on;
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
@@ -757,33 +761,33 @@ int vmx_exit(struct vmx_vp *s)
 	}
 	if ((reason & 0xffff) == VMX_EXIT_CR_ACCESS && !(reason & VMX_EXIT_ENTRY_FAILURE)) {
 		if (!emulate_cr_write(s, vmread(VMCS_EXIT_QUALIFICATION))) {
-			partition_crash(s->vp.partition, "unsupported control-register write");
+			partition_crash(s->vp->partition, "unsupported control-register write");
 			return 0;
 		}
-		s->vp.stats.exits++;
+		s->vp->stats.exits++;
 		go_on = 1;
 	} else {
 		if (reason & VMX_EXIT_ENTRY_FAILURE)
 			log_err("vmx: VM entry failed: exit reason %u, qualification %#lx", reason & 0xffff,
 				vmread(VMCS_EXIT_QUALIFICATION));
 		translate_exit(s, reason & VMX_EXIT_ENTRY_FAILURE ? reason : reason & 0xffff);
-		go_on = vp_handle_exit(&s->vp);
+		go_on = vp_handle_exit(s->vp);
 	}
-	if (go_on && !s->vp.partition->is_parent && tlb_exit_check(&s->vp))
+	if (go_on && !s->vp->partition->is_parent && tlb_exit_check(s->vp))
 		vmx_invept(vmread(VMCS_EPT_POINTER)); /* its second-level tables changed: hv/tlb.h */
-	if (go_on && !s->vp.partition->is_parent) {
+	if (go_on && !s->vp->partition->is_parent) {
 		/* Past the instruction, STI / MOV SS blocking no longer applies. */
-		if (s->vp.rip != exit_rip)
+		if (s->vp->rip != exit_rip)
 			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
-		vp_irq_update(&s->vp);
-		if (s->vp.lapic.nmi_pending || (vmread(VMCS_PROC_CONTROLS) & VMX_PROC_NMI_WINDOW))
+		vp_irq_update(s->vp);
+		if (s->vp->lapic.nmi_pending || (vmread(VMCS_PROC_CONTROLS) & VMX_PROC_NMI_WINDOW))
 			vmx_deliver_nmi(s);
 		vmx_deliver_interrupt(s);
 		/* The preemption timer starts afresh at every entry and some
 		 * CPUs (Bochs) take no external-interrupt exit while the guest
 		 * has IF clear: a child that exits often ends its slice by the
 		 * clock here. */
-		go_on = !run_slice_over(&s->vp);
+		go_on = !run_slice_over(s->vp);
 	}
 	return go_on;
 }
@@ -815,7 +819,7 @@ static void vmx_run(struct vp *vp)
 		vmx_deliver_nmi(s);
 		vmx_deliver_interrupt(s);
 	}
-	vmx_vp_loop(s);
+	vmx_vp_loop(vp);
 }
 
 static uint64_t guest_view(uint32_t real_field, uint32_t mask_field, uint64_t shadow)

@@ -10,8 +10,7 @@
 /* The first members are used by vmx_run.S at fixed offsets. */
 struct vmx_vp {
 	uint64_t launched;      /* VMLAUNCH done on the current VMCS */
-	uint64_t reserved;
-	struct vp vp;
+	struct vp *vp;          /* the neutral VP, hv/'s (its arch is this) */
 	uint64_t vmcs_pa;
 	uint64_t msr_bitmap_pa;
 	uint64_t cr0_shadow;    /* CR0/CR4 as the guest believes them */
@@ -26,15 +25,14 @@ struct vmx_vp {
 	uint64_t syscall_msrs[5];
 };
 _Static_assert(__builtin_offsetof(struct vmx_vp, launched) == 0, "vmx_run.S layout");
-_Static_assert(__builtin_offsetof(struct vmx_vp, vp) == 16, "vmx_run.S layout");
 
-static inline struct vmx_vp *to_vmx(struct vp *vp) { return container_of(vp, struct vmx_vp, vp); }
+static inline struct vmx_vp *to_vmx(struct vp *vp) { return vp->arch; }
 
-/* vmx_run.S: VMLAUNCH/VMRESUME loop; calls vmx_exit(s) after each exit
- * and vmx_entry_failed(s) when the entry instruction itself fails. */
-void vmx_vp_loop(struct vmx_vp *s);
-int vmx_exit(struct vmx_vp *s);
-void vmx_entry_failed(struct vmx_vp *s);
+/* vmx_run.S: VMLAUNCH/VMRESUME loop; calls vmx_exit(vp) after each exit
+ * and vmx_entry_failed(vp) when the entry instruction itself fails. */
+void vmx_vp_loop(struct vp *vp);
+int vmx_exit(struct vp *vp);
+void vmx_entry_failed(struct vp *vp);
 
 const char *vmx_instruction_error_name(uint32_t number);
 

@@ -1,11 +1,12 @@
 /*
- * void vmx_vp_loop(struct vmx_vp *s)
+ * void vmx_vp_loop(struct vp *vp)
  *
  * The VM-entry loop.  Guest GPRs (RAX included; RSP is in the VMCS) live in
- * s->vp.gpr[]; s->vp.rip is moved to and from GUEST_RIP.  HOST_RSP is set
+ * vp->gpr[]; vp->rip is moved to and from GUEST_RIP.  HOST_RSP is set
  * once to the loop's frame and HOST_RIP points at vmx_exit_entry, so a VM
  * exit lands there with the stack as it was at entry.  After each exit
- * vmx_exit(s) runs; the loop ends when it returns 0 or an entry fails.
+ * vmx_exit(vp) runs; the loop ends when it returns 0 or an entry fails.
+ * The launched flag is the vmx_vp's (vp->arch).
  */
 #define S_LAUNCHED   0
 #define VMCS_HOST_RSP  0x6c14
@@ -22,8 +23,9 @@ vmx_vp_loop:
 	mov (%rsp), %rdi
 	mov $VMCS_GUEST_RIP, %rax
 	vmwrite GUEST_RIP(%rdi), %rax
+	mov VP_ARCH(%rdi), %rax
+	cmpq $0, S_LAUNCHED(%rax)  /* flags survive the loads below */
 	mov GUEST_GPR(0)(%rdi), %rax
-	cmpq $0, S_LAUNCHED(%rdi)  /* flags survive the loads below */
 	GUEST_LOAD_GPRS
 	jne 1f
 	vmlaunch
@@ -39,7 +41,8 @@ vmx_exit_entry:
 	mov %rax, GUEST_GPR(0)(%rdi)
 	mov $VMCS_GUEST_RIP, %rax
 	vmread %rax, GUEST_RIP(%rdi)
-	movq $1, S_LAUNCHED(%rdi)
+	mov VP_ARCH(%rdi), %rax
+	movq $1, S_LAUNCHED(%rax)
 	call vmx_exit
 	test %eax, %eax
 	jnz .Lenter
