@@ -237,11 +237,16 @@ extern const uintptr_t exception_stubs[32];
 
 void idt_set(unsigned vector, void (*handler)(void))
 {
+	idt_set_gate(vector, handler, KERNEL_CS, 0);
+}
+
+void idt_set_gate(unsigned vector, void (*handler)(void), uint16_t selector, unsigned dpl)
+{
 	uintptr_t a = (uintptr_t)handler;
 	struct idt_gate *g = &idt[vector & 0xff];
 	g->offset_low = (uint16_t)a;
-	g->selector = KERNEL_CS;
-	g->type = GATE_INTERRUPT;
+	g->selector = selector;
+	g->type = (uint8_t)(GATE_INTERRUPT | (dpl & 3) << 5);
 #ifdef __x86_64__
 	g->ist = 0;
 	g->offset_mid = (uint16_t)(a >> 16);

@@ -54,6 +54,9 @@ uint64_t udiv64(uint64_t n, uint32_t d, uint32_t *rem);
 /* Interrupts.  Gates are interrupt gates (IF cleared on entry) in CS 0x08,
  * the code segment docs/guests.md sets up. */
 void idt_set(unsigned vector, void (*handler)(void));
+/* The same with another code segment, and a gate DPL (3: INT n from user
+ * mode may use it). */
+void idt_set_gate(unsigned vector, void (*handler)(void), uint16_t selector, unsigned dpl);
 void idt_set_exceptions(void); /* vectors 0-31: guest_exception() */
 #ifdef __x86_64__
 /* Deliver `vector` on the TSS's interrupt stack `ist` (1-7; 0: none). */
