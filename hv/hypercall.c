@@ -115,8 +115,12 @@ uint16_t hc_apic_access(struct hypercall *hc)
 		return HV_STATUS_INVALID_VP_STATE;
 	if (vp_irq_mmio(t, in.offset, in.flags & KEEL_APIC_ACCESS_WRITE, &in.value) != VLAPIC_OK)
 		return HV_STATUS_INVALID_VP_STATE;
-	if (!(in.flags & KEEL_APIC_ACCESS_WRITE))
-		memcpy(hc->out, &in.value, sizeof(in.value));
+	if (in.flags & KEEL_APIC_ACCESS_WRITE) {
+		/* The parent, which made the access, is the one to tell. */
+		in.value = t->level_eoi;
+		t->level_eoi = 0;
+	}
+	memcpy(hc->out, &in.value, sizeof(in.value));
 	return HV_STATUS_SUCCESS;
 }
 

@@ -371,32 +371,32 @@ uint16_t hc_set_vp_registers(struct hypercall *hc)
 }
 
 /*
- * Fixed and lowest-priority interrupts, edge-triggered, for the parent's
- * emulated devices (its IOAPIC).  Physical destination: the VP whose APIC
+ * Fixed and lowest-priority interrupts, edge- or level-triggered, for the
+ * parent's emulated devices (its IOAPIC).  Physical destination: the VP whose APIC
  * ID is `destination` (the VP index), or every VP for 0xffffffff (0xff in
  * xAPIC terms is left to the caller); logical: every VP whose APIC
- * matches, the first of them for lowest priority.  Level-triggered
- * interrupts (which need the EOI reported back) and the other types are
- * refused with HV_STATUS_INVALID_PARAMETER; so is a VTL other than 0 and a
- * vector below 16.  No VP matching is not an error (as on a bus).
+ * matches, the first of them for lowest priority.  A level-triggered
+ * vector's EOI is reported back to the parent (vp_irq_post_level).  The
+ * other types are refused with HV_STATUS_INVALID_PARAMETER; so is a VTL
+ * other than 0 and a vector below 16.  No VP matching is not an error (as on a bus).
  */
 uint16_t hc_assert_virtual_interrupt(struct hypercall *hc)
 {
 	struct hv_input_assert_virtual_interrupt in;
 	struct partition *p;
 	uint16_t st = target(hc, &p);
-	bool logical, lowest;
+	bool logical, lowest, level;
 
 	if (st)
 		return st;
 	memcpy(&in, hc->in, sizeof(in));
 	if (in.reserved0 || in.reserved1 || in.target_vtl || in.vector < 16 || in.vector > 255 ||
 	    (in.control.flags & ~(HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED | HV_INTERRUPT_CONTROL_LOGICAL_DEST)) ||
-	    (in.control.flags & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED) ||
 	    (in.control.interrupt_type != HV_X64_INTERRUPT_TYPE_FIXED &&
 	     in.control.interrupt_type != HV_X64_INTERRUPT_TYPE_LOWEST_PRIORITY))
 		return HV_STATUS_INVALID_PARAMETER;
 	logical = in.control.flags & HV_INTERRUPT_CONTROL_LOGICAL_DEST;
+	level = in.control.flags & HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED;
 	lowest = in.control.interrupt_type == HV_X64_INTERRUPT_TYPE_LOWEST_PRIORITY;
 	/* The parent's calls run one at a time on its one VP: no VP of p is
 	 * created or deleted meanwhile.  A matching VP's APIC ID and (x2APIC)
@@ -409,7 +409,10 @@ uint16_t hc_assert_virtual_interrupt(struct hypercall *hc)
 		if (logical ? !vlapic_match(&t->lapic, (uint32_t)in.destination, true, true)
 			    : !(in.destination == 0xffffffffu || in.destination == t->index))
 			continue;
-		vp_irq_post(t, (uint8_t)in.vector);
+		if (level)
+			vp_irq_post_level(t, (uint8_t)in.vector);
+		else
+			vp_irq_post(t, (uint8_t)in.vector);
 		run_kick(t);
 		if (lowest)
 			break;

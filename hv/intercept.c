@@ -108,6 +108,16 @@ bool intercept_unmapped_gpa(struct vp *vp)
 	return send(vp, HV_MESSAGE_TYPE_UNMAPPED_GPA, sizeof(*m));
 }
 
+bool intercept_apic_eoi(struct vp *vp)
+{
+	struct hv_x64_apic_eoi_message *m = &vp->intercept.msg.apic_eoi;
+
+	m->vp_index = vp->index;
+	m->interrupt_vector = vp->level_eoi;
+	vp->level_eoi = 0;
+	return send(vp, HV_MESSAGE_TYPE_X64_APIC_EOI, sizeof(*m));
+}
+
 void intercept_post(struct vp *vp)
 {
 	vp->intercept_built = false;

@@ -20,6 +20,8 @@ void vp_irq_reset(struct vp *vp)
 	vp->irq_recheck = true;
 	vp->pending_vector = 0;
 	memset(vp->posted, 0, sizeof(vp->posted));
+	memset(vp->posted_level, 0, sizeof(vp->posted_level));
+	vp->level_eoi = 0;
 	vp->posted_init = false;
 	vp->posted_sipi = 0;
 	vp->posted_nmi = false;
@@ -85,6 +87,8 @@ static void send_ipi(struct vp *vp, const struct vlapic_ipi *ipi)
 
 static void act(struct vp *vp, const struct vlapic_action *a)
 {
+	if (a->eoi)
+		vp->level_eoi = a->eoi_vector;
 	if (a->send_ipi)
 		send_ipi(vp, &a->ipi);
 	if (a->timer_changed)
@@ -132,6 +136,8 @@ int vp_irq_mmio(struct vp *vp, uint32_t offset, bool write, uint32_t *value)
 	if (rc != VLAPIC_OK)
 		return rc;
 	vcpu_set_reg(vp, VP_REG_TPR, vlapic_get_tpr(&vp->lapic) >> 4);
+	if (a.eoi)
+		vp->level_eoi = a.eoi_vector;
 	if (a.send_ipi)
 		send_ipi(vp, &a.ipi);
 	return VLAPIC_OK;
@@ -141,6 +147,12 @@ void vp_irq_post(struct vp *vp, uint8_t vector)
 {
 	__atomic_fetch_or(&vp->posted[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
 	__atomic_store_n(&vp->posted_any, true, __ATOMIC_SEQ_CST);
+}
+
+void vp_irq_post_level(struct vp *vp, uint8_t vector)
+{
+	__atomic_fetch_or(&vp->posted_level[vector / 32], 1u << (vector % 32), __ATOMIC_RELAXED);
+	vp_irq_post(vp, vector);
 }
 
 void vp_irq_post_init(struct vp *vp)
@@ -213,13 +225,18 @@ static void take_posted(struct vp *vp)
 	if ((sipi & VP_SIPI_PENDING) && vp->wait_sipi)
 		start_at_sipi(vp, (uint8_t)sipi);
 	for (unsigned i = 0; i < 8; i++) {
-		uint32_t bits = __atomic_exchange_n(&vp->posted[i], 0, __ATOMIC_ACQUIRE);
+		uint32_t bits = __atomic_exchange_n(&vp->posted[i], 0, __ATOMIC_ACQUIRE), level;
 
+		if (!bits)
+			continue;
+		/* Only the level bits of the vectors taken: a level bit set
+		 * for a post not yet in posted[] stays for its turn. */
+		level = __atomic_fetch_and(&vp->posted_level[i], ~bits, __ATOMIC_ACQUIRE) & bits;
 		while (bits) {
 			unsigned b = (unsigned)__builtin_ctz(bits);
 
 			bits &= bits - 1;
-			vlapic_accept(&vp->lapic, VLAPIC_DM_FIXED, (uint8_t)(i * 32 + b), false);
+			vlapic_accept(&vp->lapic, VLAPIC_DM_FIXED, (uint8_t)(i * 32 + b), level >> b & 1);
 		}
 	}
 }

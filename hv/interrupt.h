@@ -53,6 +53,10 @@ static inline void vp_irq_update(struct vp *vp)
  * takes it into its APIC at its next look (vp_irq_update); then
  * run_kick(vp) makes it look. */
 void vp_irq_post(struct vp *vp, uint8_t vector);
+/* The same, level-triggered: the guest's EOI of it is reported to the
+ * parent (an HV_MESSAGE_TYPE_X64_APIC_EOI intercept, or the output of
+ * KEEL_HVCALL_APIC_ACCESS), as an IOAPIC's Remote IRR needs. */
+void vp_irq_post_level(struct vp *vp, uint8_t vector);
 
 /* From any CPU, then run_kick(vp): an INIT (the VP resets its APIC and
  * waits for a SIPI) and a SIPI (a VP waiting for one starts in real mode

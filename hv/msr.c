@@ -11,6 +11,7 @@
 #include "hv/abi/tlfs.h"
 #include "hv/exit.h"
 #include "hv/hv.h"
+#include "hv/intercept.h"
 #include "hv/interrupt.h"
 #include "hv/log.h"
 #include "hv/partition.h"
@@ -320,5 +321,7 @@ bool msr_exit(struct vp *vp, bool write)
 	}
 	if (vp_skip_instruction(vp))
 		partition_crash(vp->partition, "cannot decode an MSR instruction");
+	if (vp->level_eoi) /* an x2APIC EOI of a level-triggered vector */
+		return intercept_apic_eoi(vp);
 	return vp_continues(vp);
 }

@@ -136,13 +136,16 @@ struct vp {
 	struct synic_msg intercept;  /* (r) until posted, then (s) of the parent's VP */
 	struct synic synic;          /* its own registers and queues (s); auto_eoi (r) */
 	struct stimers stimer;       /* (r); a queued msg is also (s) */
-	struct vlapic lapic;         /* (r) its local APIC (hv/interrupt.h) */
+	struct vlapic lapic;         /* (r) its local APIC (hv/interrupt.h); also the parent's
+				      * KEEL_HVCALL_APIC_ACCESS while the VP is parked (suspended
+				      * or waiting for an intercept): no pCPU runs it then */
 	uint8_t pending_vector;      /* (r) the APIC's vector offered for injection; 0 = none */
 	bool irq_recheck;            /* (r) something changed: vp_irq_update looks again */
 	/* Fixed interrupts other CPUs post (hv/interrupt.h): set with atomic
 	 * ORs by anyone, then posted_any; taken with atomic exchanges by the
 	 * VP's own pCPU, which merges them into its APIC. */
 	uint32_t posted[8];
+	uint32_t posted_level[8];    /* which of them are level-triggered (set first) */
 	bool posted_init;            /* an INIT */
 	bool posted_nmi;             /* an NMI */
 	uint32_t posted_sipi;        /* a SIPI: VP_SIPI_PENDING | its vector */
@@ -150,6 +153,11 @@ struct vp {
 	/* NMIs (SDM 6.7.1): the APIC's nmi_pending waits while an NMI the
 	 * backend injected has not been ended by the guest's IRET. */
 	bool nmi_blocked;            /* (r) */
+	/* A level-triggered vector the guest has just ended with an EOI; the
+	 * exit that did it tells the parent (its IOAPIC's Remote IRR) before
+	 * the VP runs on (hv/intercept.h).  0: none.  (r), or the parent's
+	 * KEEL_HVCALL_APIC_ACCESS while the VP is parked, as for lapic. */
+	uint8_t level_eoi;
 	bool wait_sipi;              /* (r) wait-for-SIPI: runs nothing until a SIPI (an AP after reset or INIT) */
 	uint64_t irq_deadline;       /* (r) TSC of its next timer expiry, as of the last look */
 	uint64_t assist_page_msr;    /* (r) HV_X64_MSR_VP_ASSIST_PAGE (children) */

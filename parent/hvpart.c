@@ -205,11 +205,13 @@ const char *hv_status_name(uint16_t s)
 	}
 }
 
-uint16_t hv_assert_interrupt(uint64_t id, uint32_t type, bool logical, uint64_t dest, uint32_t vector)
+uint16_t hv_assert_interrupt(uint64_t id, uint32_t type, bool logical, bool level, uint64_t dest,
+			    uint32_t vector)
 {
 	struct hv_input_assert_virtual_interrupt in = {
 		.target_partition_id = id,
-		.control = { type, logical ? HV_INTERRUPT_CONTROL_LOGICAL_DEST : 0 },
+		.control = { type, (logical ? HV_INTERRUPT_CONTROL_LOGICAL_DEST : 0) |
+					   (level ? HV_INTERRUPT_CONTROL_LEVEL_TRIGGERED : 0) },
 		.destination = dest,
 		.vector = vector,
 	};

@@ -29,7 +29,8 @@ uint16_t hv_set_partition_property(uint64_t id, uint32_t code, uint64_t value);
 uint16_t hv_get_partition_property(uint64_t id, uint32_t code, uint64_t *value);
 uint16_t hv_delete_vp(uint64_t id, uint32_t index);
 /* HvCallAssertVirtualInterrupt: type HV_X64_INTERRUPT_TYPE_*, edge. */
-uint16_t hv_assert_interrupt(uint64_t id, uint32_t type, bool logical, uint64_t dest, uint32_t vector);
+uint16_t hv_assert_interrupt(uint64_t id, uint32_t type, bool logical, bool level, uint64_t dest,
+			    uint32_t vector);
 uint16_t hv_set_registers(uint64_t id, uint32_t vp, const uint32_t *names, const union hv_register_value *values,
 			  size_t n);
 uint16_t hv_get_registers(uint64_t id, uint32_t vp, const uint32_t *names, union hv_register_value *values,

@@ -115,6 +115,8 @@ static bool apic_access(struct access *a, uint64_t gpa, unsigned size, bool writ
 		return false;
 	if (!write)
 		*value = (offset & 0xf) < 4 ? out >> (8 * (offset & 3)) : 0;
+	else if (out)
+		ioapic_eoi(&a->vm->ioapic, (uint8_t)out); /* it ended a level-triggered vector */
 	return true;
 }
 
@@ -316,6 +318,21 @@ static void serve_memory(struct access *a)
 	resume(a, &before, &after);
 }
 
+/* A level-triggered vector ended with an x2APIC EOI: the IOAPIC clears
+ * its Remote IRR (and raises it again while the pin is still asserted);
+ * the VP, which has completed its instruction, goes on. */
+static void serve_apic_eoi(struct access *a)
+{
+	uint32_t name = HV_REGISTER_INTERCEPT_SUSPEND;
+	union hv_register_value zero = { .reg64 = 0 };
+	uint16_t st;
+
+	ioapic_eoi(&a->vm->ioapic, (uint8_t)a->msg->apic_eoi.interrupt_vector);
+	st = hv_set_registers(a->vm->partition_id, a->vp_index, &name, &zero, 1);
+	if (st != HV_STATUS_SUCCESS)
+		printf("vm %s: cannot resume after an EOI: %s\n", a->vm->name, hv_status_name(st));
+}
+
 static void serve(const struct hv_message *msg)
 {
 	struct access a = { vm_by_partition(msg->header.sender), msg, msg->intercept.vp_index };
@@ -329,6 +346,9 @@ static void serve(const struct hv_message *msg)
 		break;
 	case HV_MESSAGE_TYPE_UNMAPPED_GPA:
 		serve_memory(&a);
+		break;
+	case HV_MESSAGE_TYPE_X64_APIC_EOI:
+		serve_apic_eoi(&a);
 		break;
 	default:
 		printf("vm %s: unexpected message type %#x\n", a.vm->name, msg->header.message_type);

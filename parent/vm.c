@@ -305,8 +305,7 @@ static void ioapic_deliver(void *ctx, uint8_t vector, uint32_t dest, bool logica
 {
 	struct vm *vm = ctx;
 
-	(void)level; /* ISA interrupts are edge-triggered; the hypervisor refuses level ones */
-	if (hv_assert_interrupt(vm->partition_id, mode, logical, dest, vector) == HV_STATUS_SUCCESS)
+	if (hv_assert_interrupt(vm->partition_id, mode, logical, level, dest, vector) == HV_STATUS_SUCCESS)
 		vm->interrupts++;
 	else
 		vm->interrupts_refused++;

@@ -111,8 +111,9 @@ _Static_assert(sizeof(struct keel_guest_memory_input) == 32, "keel_guest_memory_
  * decodes the instruction that touched 0xfee00000-0xfee00fff).  The VP must
  * be suspended or waiting for an intercept.  A write takes effect as on
  * hardware: EOI, an ICR write (IPIs to the other VPs are posted and kicked),
- * the timer.  Input struct keel_apic_access at RDX; output (a read) one
- * uint32_t at R8.  HV_STATUS_INVALID_VP_STATE while the VP's APIC is not in
+ * the timer.  Input struct keel_apic_access at RDX; output one uint32_t at
+ * R8: a read's value; for a write, the vector of a level-triggered
+ * interrupt it ended (an EOI), for the IOAPIC's Remote IRR, or 0.  HV_STATUS_INVALID_VP_STATE while the VP's APIC is not in
  * xAPIC mode (disabled, or x2APIC: the page is then not decoded and the
  * parent treats the access as an access to nothing);
  * HV_STATUS_INVALID_PARAMETER for a bad offset or flags.

@@ -15,7 +15,13 @@
  *     delivers;
  *   - the timer: one-shot fires once, periodic keeps firing at its period
  *     until stopped, masked counts down without an interrupt;
- *   - INIT and SIPI again to a running AP restart it.
+ *   - INIT and SIPI again to a running AP restart it;
+ *   - the IOAPIC (at 0xfec00000, emulated by the parent) with COM1's
+ *     interrupt (pin 4, the THR-empty interrupt holding the line high):
+ *     edge-triggered, one interrupt for the one edge; level-triggered, the
+ *     interrupt again after every EOI while the line is high (Remote IRR
+ *     set in the handler), none once the handler lowers it; in xAPIC mode
+ *     (EOI through the page) and in x2APIC mode (EOI MSR).
  * It prints on COM1 and leaves through the exit port 0xf4 with code 0x10 +
  * the number of failed tests.  NMIs: to one AP, to all but self and to
  * self by ID (with IF clear), each arriving once.
@@ -75,6 +81,22 @@
 #define PING_VECTOR    0x41       /* bench: the AP answers with PONG */
 #define PONG_VECTOR    0x42
 #define TIMER_VECTOR   0x50
+#define COM1_VECTOR    0x60
+
+/* The IOAPIC the MADT describes (82093AA registers) and COM1 on its pin 4. */
+#define IOAPIC_BASE    0xfec00000u
+#define IOAPIC_WINDOW  0x10
+#define RTE_LOW(pin)   (0x10 + 2 * (pin))
+#define RTE_HIGH(pin)  (0x11 + 2 * (pin))
+#define RTE_REMOTE_IRR (1u << 14)
+#define RTE_LEVEL      (1u << 15)
+#define RTE_MASKED     (1u << 16)
+#define COM1_PIN       4
+#define COM1_IER       0x3f9
+#define COM1_IIR       0x3fa
+#define COM1_MCR       0x3fc
+#define IER_THRI       0x02
+#define MCR_OUT2       0x08       /* gates the UART's interrupt onto its line */
 
 const char guest_name[] = "apictest";
 
@@ -150,6 +172,32 @@ __attribute__((interrupt)) static void pong_isr(void *frame)
 	(void)frame;
 	__atomic_add_fetch(&pongs, 1, __ATOMIC_SEQ_CST);
 	wrmsr(MSR_EOI, 0);
+}
+
+static uint32_t ioapic_read(uint32_t reg)
+{
+	*(volatile uint32_t *)(uintptr_t)IOAPIC_BASE = reg;
+	return *(volatile uint32_t *)(uintptr_t)(IOAPIC_BASE + IOAPIC_WINDOW);
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)IOAPIC_BASE = reg;
+	*(volatile uint32_t *)(uintptr_t)(IOAPIC_BASE + IOAPIC_WINDOW) = v;
+}
+
+/* COM1's interrupt: count it, note Remote IRR, lower the line (IER 0) at
+ * the com1_stop_at'th, then EOI. */
+static volatile uint32_t com1_hits, com1_irr_seen, com1_stop_at;
+
+__attribute__((interrupt)) static void com1_isr(void *frame)
+{
+	(void)frame;
+	if (__atomic_add_fetch(&com1_hits, 1, __ATOMIC_SEQ_CST) >= com1_stop_at)
+		outb(COM1_IER, 0);
+	if (ioapic_read(RTE_LOW(COM1_PIN)) & RTE_REMOTE_IRR)
+		com1_irr_seen++;
+	apic_eoi();
 }
 
 static uint64_t ref_now(void) { return rdmsr(MSR_REF_TIME); }
@@ -319,6 +367,35 @@ static void test_start_aps(void)
 	test_end();
 }
 
+/* COM1's THR-empty interrupt through the IOAPIC, to this CPU.  Nothing
+ * may be printed while it is enabled: a THR write raises it again. */
+static void test_ioapic(const char *name, bool level)
+{
+	uint8_t mcr = inb(COM1_MCR);
+	uint32_t want = level ? 3 : 1;
+
+	test_begin(name);
+	com1_hits = com1_irr_seen = 0;
+	com1_stop_at = 3;
+	ioapic_write(RTE_HIGH(COM1_PIN), apic_id() << 24);
+	ioapic_write(RTE_LOW(COM1_PIN), COM1_VECTOR | (level ? RTE_LEVEL : 0));
+	outb(COM1_MCR, mcr | MCR_OUT2);
+	outb(COM1_IER, IER_THRI); /* THR is empty: the line rises */
+	wait_for(&com1_hits, want, 1000);
+	settle(20);
+	cli();
+	outb(COM1_IER, 0);
+	(void)inb(COM1_IIR);
+	outb(COM1_MCR, mcr);
+	test_expect(level ? "again after each EOI while the line is high, until the handler lowers it"
+			  : "one interrupt for the one edge",
+		    com1_hits, want);
+	test_expect("Remote IRR set in the handler", com1_irr_seen, level ? want : 0);
+	test_expect("Remote IRR clear after the EOI", ioapic_read(RTE_LOW(COM1_PIN)) & RTE_REMOTE_IRR, 0);
+	ioapic_write(RTE_LOW(COM1_PIN), RTE_MASKED);
+	test_end();
+}
+
 /* The BSP at entry: xAPIC mode and its register page, then x2APIC. */
 static void test_xapic(void)
 {
@@ -341,6 +418,9 @@ static void test_xapic(void)
 	xapic_write(XAPIC_ICR_LOW, ICR_FIXED | ICR_ASSERT | ICR_SELF | IPI_VECTOR);
 	test_expect("self IPI through the ICR", wait_for(&ipi_hits[id % MAX_CPUS], 1, 1000), 1);
 	test_expect("ICR delivery status idle", xapic_read(XAPIC_ICR_LOW) & (1u << 12), 0);
+	test_end();
+	test_ioapic("ioapic level, xapic eoi", true);
+	test_begin("x2apic");
 	cli();
 	x2apic_enable();
 	xapic_mode = false;
@@ -647,6 +727,7 @@ void mboot_main(uint32_t magic, const struct mb_info *mb)
 	idt_set(PING_VECTOR, (void (*)(void))ping_isr);
 	idt_set(PONG_VECTOR, (void (*)(void))pong_isr);
 	idt_set(2 /* NMI */, (void (*)(void))nmi_isr);
+	idt_set(COM1_VECTOR, (void (*)(void))com1_isr);
 	idt_load();
 	test_xapic();
 	say(OUT_COM1, "BSP APIC ID %u", apic_id());
@@ -665,6 +746,8 @@ void mboot_main(uint32_t magic, const struct mb_info *mb)
 	}
 	test_tpr();
 	test_timer();
+	test_ioapic("ioapic edge", false);
+	test_ioapic("ioapic level", true);
 	if (bench && cpus >= 2)
 		bench_ipi();
 	if (bench)
