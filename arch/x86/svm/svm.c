@@ -488,16 +488,16 @@ static inline void svm_collect_interrupt(struct svm_vp *s)
 }
 
 /* Translate the exit (CPUID inline: the hot one) and run the policy. */
-static inline int svm_handle(struct svm_vp *s, struct vmcb *v)
+static inline int svm_handle(struct vp *vp, struct svm_vp *s, struct vmcb *v)
 {
 	if (v->exitcode == SVM_EXIT_CPUID) {
-		s->vp->exit.hw_code = SVM_EXIT_CPUID;
-		s->vp->exit.reason = VM_EXIT_CPUID;
-		s->vp->exit.next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
+		vp->exit.hw_code = SVM_EXIT_CPUID;
+		vp->exit.reason = VM_EXIT_CPUID;
+		vp->exit.next_rip = svm_next_rip(s, op_cpuid, sizeof(op_cpuid));
 	} else {
 		translate_exit(s, v);
 	}
-	return vp_handle_exit(s->vp);
+	return vp_handle_exit(vp);
 }
 
 /* The exit handlers svm_run.S calls: the parent's, and a child's, which
@@ -521,40 +521,38 @@ static inline void svm_exit_common(struct vmcb *v)
 	v->eventinj = (v->exitintinfo & SVM_EVENT_VALID) ? svm_redeliver(v->exitintinfo) : 0;
 }
 
-int svm_exit_child(struct vp *vp)
+int svm_exit_child(struct vp *vp, struct svm_vp *s)
 {
-	struct svm_vp *s = to_svm(vp);
 	struct vmcb *v = s->vmcb;
-	uint64_t exit_rip = s->vp->rip;
+	uint64_t exit_rip = vp->rip;
 	int go_on;
 
 	svm_exit_common(v);
 	svm_collect_interrupt(s);
-	go_on = svm_handle(s, v);
-	if (s->vp->rip != exit_rip)
+	go_on = svm_handle(vp, s, v);
+	if (vp->rip != exit_rip)
 		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
 	if (go_on) {
-		vp_irq_update(s->vp);
-		if (s->vp->lapic.nmi_pending)
+		vp_irq_update(vp);
+		if (vp->lapic.nmi_pending)
 			svm_deliver_nmi(s);
-		if (s->vp->pending_vector)
+		if (vp->pending_vector)
 			svm_deliver_interrupt(s);
 	}
-	if (go_on && tlb_exit_check(s->vp)) /* its second-level tables changed: hv/tlb.h */
+	if (go_on && tlb_exit_check(vp)) /* its second-level tables changed: hv/tlb.h */
 		v->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
 	/* A slice that ended while the guest ran with IF clear (Bochs takes no
 	 * INTR exit then) ends at its next exit of any kind. */
-	return go_on && !run_slice_over(s->vp);
+	return go_on && !run_slice_over(vp);
 }
 
-int svm_exit(struct vp *vp)
+int svm_exit(struct vp *vp, struct svm_vp *s)
 {
-	struct svm_vp *s = to_svm(vp);
 	struct vmcb *v = s->vmcb;
 	int go_on;
 
 	svm_exit_common(v);
-	go_on = svm_handle(s, v);
+	go_on = svm_handle(vp, s, v);
 	s->last_exitcode = v->exitcode;
 	s->last_rip = v->rip;
 	s->last_intinfo = v->exitintinfo;

@@ -31,8 +31,8 @@ static inline struct svm_vp *to_svm(struct vp *vp) { return vp->arch; }
  * the host's state restored, until it returns 0. */
 void svm_vp_loop(struct vp *vp);
 void svm_vp_loop_child(struct vp *vp);
-int svm_exit(struct vp *vp);
-int svm_exit_child(struct vp *vp);
+int svm_exit(struct vp *vp, struct svm_vp *s);
+int svm_exit_child(struct vp *vp, struct svm_vp *s);
 
 extern const struct vcpu_ops svm_vcpu_ops;
 extern const struct pt_format svm_npt_format;

@@ -7,7 +7,7 @@
  * VMLOAD/VMSAVE move the guest's FS/GS/TR/LDTR/syscall MSRs; the host's are
  * reloaded from the svm_vp's host_state_pa (vp->arch).  GIF is clear from before the guest
  * state is loaded until the host state is back (APM §15.17).  After each
- * exit svm_exit(vp) (svm_exit_child(vp) for a child) runs; the loop ends
+ * exit svm_exit(vp, s) (svm_exit_child(vp, s) for a child) runs; the loop ends
  * when it returns 0.  Host callee-saved
  * registers are saved once per loop, not per exit.
  *
@@ -46,8 +46,8 @@
 	mov %rcx, GUEST_GPR(0)(%rdi)
 	mov VMCB_RIP(%rax), %rcx
 	mov %rcx, GUEST_RIP(%rdi)
-	mov VP_ARCH(%rdi), %rax
-	mov S_HOST_STATE(%rax), %rax
+	mov VP_ARCH(%rdi), %rsi   /* the svm_vp, svm_exit's second argument */
+	mov S_HOST_STATE(%rsi), %rax
 	vmload %rax               /* host FS/GS (per-CPU pointer), TR, ... */
 	.if \child
 	cli                       /* pending interrupts wait for the exit policy */

@@ -743,10 +743,9 @@ static void vmx_deliver_interrupt(struct vmx_vp *s)
 	vmwrite(VMCS_PROC_CONTROLS, proc);
 }
 
-int vmx_exit(struct vp *vp)
+int vmx_exit(struct vp *vp, struct vmx_vp *s)
 {
-	struct vmx_vp *s = to_vmx(vp);
-	uint64_t exit_rip = s->vp->rip;
+	uint64_t exit_rip = vp->rip;
 	int go_on;
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
@@ -761,33 +760,33 @@ int vmx_exit(struct vp *vp)
 	}
 	if ((reason & 0xffff) == VMX_EXIT_CR_ACCESS && !(reason & VMX_EXIT_ENTRY_FAILURE)) {
 		if (!emulate_cr_write(s, vmread(VMCS_EXIT_QUALIFICATION))) {
-			partition_crash(s->vp->partition, "unsupported control-register write");
+			partition_crash(vp->partition, "unsupported control-register write");
 			return 0;
 		}
-		s->vp->stats.exits++;
+		vp->stats.exits++;
 		go_on = 1;
 	} else {
 		if (reason & VMX_EXIT_ENTRY_FAILURE)
 			log_err("vmx: VM entry failed: exit reason %u, qualification %#lx", reason & 0xffff,
 				vmread(VMCS_EXIT_QUALIFICATION));
 		translate_exit(s, reason & VMX_EXIT_ENTRY_FAILURE ? reason : reason & 0xffff);
-		go_on = vp_handle_exit(s->vp);
+		go_on = vp_handle_exit(vp);
 	}
-	if (go_on && !s->vp->partition->is_parent && tlb_exit_check(s->vp))
+	if (go_on && !vp->partition->is_parent && tlb_exit_check(vp))
 		vmx_invept(vmread(VMCS_EPT_POINTER)); /* its second-level tables changed: hv/tlb.h */
-	if (go_on && !s->vp->partition->is_parent) {
+	if (go_on && !vp->partition->is_parent) {
 		/* Past the instruction, STI / MOV SS blocking no longer applies. */
-		if (s->vp->rip != exit_rip)
+		if (vp->rip != exit_rip)
 			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
-		vp_irq_update(s->vp);
-		if (s->vp->lapic.nmi_pending || (vmread(VMCS_PROC_CONTROLS) & VMX_PROC_NMI_WINDOW))
+		vp_irq_update(vp);
+		if (vp->lapic.nmi_pending || (vmread(VMCS_PROC_CONTROLS) & VMX_PROC_NMI_WINDOW))
 			vmx_deliver_nmi(s);
 		vmx_deliver_interrupt(s);
 		/* The preemption timer starts afresh at every entry and some
 		 * CPUs (Bochs) take no external-interrupt exit while the guest
 		 * has IF clear: a child that exits often ends its slice by the
 		 * clock here. */
-		go_on = !run_slice_over(s->vp);
+		go_on = !run_slice_over(vp);
 	}
 	return go_on;
 }

@@ -28,10 +28,10 @@ _Static_assert(__builtin_offsetof(struct vmx_vp, launched) == 0, "vmx_run.S layo
 
 static inline struct vmx_vp *to_vmx(struct vp *vp) { return vp->arch; }
 
-/* vmx_run.S: VMLAUNCH/VMRESUME loop; calls vmx_exit(vp) after each exit
+/* vmx_run.S: VMLAUNCH/VMRESUME loop; calls vmx_exit(vp, s) after each exit
  * and vmx_entry_failed(vp) when the entry instruction itself fails. */
 void vmx_vp_loop(struct vp *vp);
-int vmx_exit(struct vp *vp);
+int vmx_exit(struct vp *vp, struct vmx_vp *s);
 void vmx_entry_failed(struct vp *vp);
 
 const char *vmx_instruction_error_name(uint32_t number);

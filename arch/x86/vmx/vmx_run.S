@@ -5,7 +5,7 @@
  * vp->gpr[]; vp->rip is moved to and from GUEST_RIP.  HOST_RSP is set
  * once to the loop's frame and HOST_RIP points at vmx_exit_entry, so a VM
  * exit lands there with the stack as it was at entry.  After each exit
- * vmx_exit(vp) runs; the loop ends when it returns 0 or an entry fails.
+ * vmx_exit(vp, s) runs; the loop ends when it returns 0 or an entry fails.
  * The launched flag is the vmx_vp's (vp->arch).
  */
 #define S_LAUNCHED   0
@@ -41,8 +41,8 @@ vmx_exit_entry:
 	mov %rax, GUEST_GPR(0)(%rdi)
 	mov $VMCS_GUEST_RIP, %rax
 	vmread %rax, GUEST_RIP(%rdi)
-	mov VP_ARCH(%rdi), %rax
-	movq $1, S_LAUNCHED(%rax)
+	mov VP_ARCH(%rdi), %rsi   /* the vmx_vp, vmx_exit's second argument */
+	movq $1, S_LAUNCHED(%rsi)
 	call vmx_exit
 	test %eax, %eax
 	jnz .Lenter
