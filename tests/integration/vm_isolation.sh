@@ -6,7 +6,8 @@
 #    has it), XCR0, CR2, DR0-3, KERNEL_GS_BASE, TSC_AUX and PAT, and check it
 #    over 1,000 times away from the CPU: neither loses its own state nor
 #    sees the other's;
-#  - tprhalt raises CR8 to 15 and halts with interrupts on; guest64 on the
+#  - tprhalt has a self IPI held by CR8 and delivered once a MOV to CR8
+#    lowers it, then raises CR8 to 15 and halts with interrupts on; guest64 on the
 #    same pCPU still runs to completion and `vm stop --force` stops tprhalt
 #    (on VT-x, a guest CR8 reaching the CPU's TPR masked the hypervisor's
 #    own interrupts);
@@ -105,6 +106,7 @@ has '^vm: b stopped \(exit code 0\)$'
 has '^neighbour: marker 0x4e00045a5a00'
 has '^neighbour: marker 0x4e00055a5a00'
 has '^  \| tprhalt: CR8 reads 15; halting with interrupts on$'
+has '^  \| PASS tprhalt: cr8 holds an interrupt back$'
 has '^PASS guest64: all$'
 has '^vm: t stopped$'
 has '^PASS dbloop: single step reflected$'
