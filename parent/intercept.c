@@ -16,6 +16,7 @@
 #include "parent/hvpart.h"
 #include "parent/idle.h"
 #include "parent/ipc.h"
+#include "parent/sim_slot.h"
 #include "parent/acpi_tables.h"
 #include "parent/vm.h"
 #include "parent/wallclock.h"
@@ -363,15 +364,8 @@ int vstack_poll(void)
 	int served = 0;
 
 	wallclock_refine(); /* also while busy: children keep it from idling */
-	while (ready && __atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
-		size_t size = slot->header.payload_size;
-
-		memcpy(&msg, slot, sizeof(msg.header) + (size < sizeof(msg.payload) ? size : sizeof(msg.payload)));
-		/* Free the slot first, so the next message can come in. */
-		__atomic_store_n(&slot->header.message_type, HV_MESSAGE_TYPE_NONE, __ATOMIC_SEQ_CST);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (slot->header.message_flags & HV_MESSAGE_FLAG_PENDING)
-			wrmsr(HV_X64_MSR_EOM, 0);
+	/* The slot is freed before the message is served, so the next can come in. */
+	while (ready && sim_slot_take(slot, &msg)) {
 		serve(&msg);
 		served++;
 	}

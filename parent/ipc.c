@@ -8,6 +8,7 @@
 #include "hv/abi/tlfs_synic.h"
 #include "parent/hvpart.h"
 #include "parent/kernel.h"
+#include "parent/sim_slot.h"
 #include "parent/vm.h"
 #include "parent/wallclock.h"
 #include "parent/window.h"
@@ -236,15 +237,9 @@ static int poll_messages(struct hv_message_page *sim)
 	static struct hv_message msg;
 	int served = 0;
 
-	while (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
+	while (sim_slot_take(slot, &msg)) {
 		struct vm *vm;
 
-		/* Copy once; the size is the hypervisor's and at most 240. */
-		memcpy(&msg, slot, sizeof(msg));
-		__atomic_store_n(&slot->header.message_type, HV_MESSAGE_TYPE_NONE, __ATOMIC_SEQ_CST);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (slot->header.message_flags & HV_MESSAGE_FLAG_PENDING)
-			wrmsr(HV_X64_MSR_EOM, 0);
 		served++;
 		vm = vm_by_partition(msg.header.port >> 8);
 		if (!vm || msg.header.payload_size > HV_MESSAGE_PAYLOAD_BYTES)
