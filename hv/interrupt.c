@@ -65,7 +65,10 @@ static void send_ipi(struct vp *vp, const struct vlapic_ipi *ipi)
 		if (!t || !ipi_targets(vp, t, ipi))
 			continue;
 		if (t == vp) {
-			vlapic_accept(&vp->lapic, ipi->mode, ipi->vector, ipi->level_triggered);
+			/* IPIs are edge-triggered: the ICR's trigger mode only
+			 * ever meant INIT level de-assert (SDM 11.6.1), so no
+			 * IPI sets the TMR or asks for an EOI report. */
+			vlapic_accept(&vp->lapic, ipi->mode, ipi->vector, false);
 			vp->irq_recheck = true;
 		} else if (ipi->mode == VLAPIC_DM_FIXED || ipi->mode == VLAPIC_DM_LOWEST) {
 			vp_irq_post(t, ipi->vector);

@@ -321,7 +321,7 @@ bool msr_exit(struct vp *vp, bool write)
 	}
 	if (vp_skip_instruction(vp))
 		partition_crash(vp->partition, "cannot decode an MSR instruction");
-	if (vp->level_eoi) /* an x2APIC EOI of a level-triggered vector */
+	if (vp->level_eoi && vp_continues(vp)) /* an x2APIC EOI of a level-triggered vector */
 		return intercept_apic_eoi(vp);
 	return vp_continues(vp);
 }

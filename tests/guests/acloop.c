@@ -145,8 +145,9 @@ void guest_main(uintptr_t ram_bytes, uintptr_t low_bytes)
 	gp.base = (uint32_t)(uintptr_t)gdt;
 	__asm__ volatile("lgdt %0" ::"m"(gp) : "memory");
 	/* Load TR again from an available TSS descriptor.  QEMU's TCG takes a
-	 * privilege change through a TR whose cached type is busy (as VM entry
-	 * leaves it) for an invalid TSS and aborts; LTR caches it available. */
+	 * privilege change through a TR whose cached type is busy (as the start
+	 * state has it, docs/guests.md) for an invalid TSS and aborts itself;
+	 * LTR caches the type as available. */
 	gdt[3] &= ~(1ull << 41);
 	__asm__ volatile("ltr %w0" ::"r"(0x18) : "memory");
 
