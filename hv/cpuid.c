@@ -198,7 +198,6 @@ bool cpuid_exit(struct vp *vp)
 	uint32_t leaf = (uint32_t)vp->gpr[GPR_RAX];
 	struct cpuid_regs r;
 
-	vp->stats.cpuid++;
 	if ((leaf & 0xffff0000u) == HV_CPUID_VENDOR_AND_MAX) {
 		uint32_t i = leaf - HV_CPUID_VENDOR_AND_MAX;
 

@@ -63,7 +63,6 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 	case VM_EXIT_XSETBV:
 		return xsetbv_exit(vp);
 	case VM_EXIT_EXCEPTION:
-		vp->stats.exceptions++;
 		if (e->exception.vector == X86_EXC_MC) {
 			/* The hardware failed while this partition ran: it stops,
 			 * the others go on (TLFS leaves #MC policy to the host). */
@@ -83,6 +82,7 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 		partition_crash(vp->partition, "unexpected port I/O exit");
 		break;
 	case VM_EXIT_UNHANDLED:
+	case VM_EXIT_REASON_COUNT: /* not a reason */
 		log_err("partition %u: unexpected exit %#x at rip %#lx", vp->partition->id, e->hw_code,
 			vp->rip);
 		partition_crash(vp->partition, "unexpected exit");
@@ -94,6 +94,7 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 bool vp_handle_exit(struct vp *vp)
 {
 	vp->stats.exits++;
+	vp->stats.by_reason[vp->exit.reason]++;
 	switch (vp->exit.reason) {
 	case VM_EXIT_CPUID:
 		return cpuid_exit(vp);

@@ -57,6 +57,44 @@ static uint16_t child_vp(uint64_t id, uint32_t index, struct partition **p, stru
 	return HV_STATUS_SUCCESS;
 }
 
+/* The ABI's kinds from the neutral exit reasons; what no kind names, and
+ * exits a backend handles alone (VT-x CR writes), are "other".  Read
+ * racily while the VP runs: a report, not an account; the total returned
+ * is their sum, so the two agree. */
+static enum keel_exit_kind kind_of(enum vm_exit_reason r)
+{
+	switch (r) {
+	case VM_EXIT_CPUID: return KEEL_EXIT_CPUID;
+	case VM_EXIT_HYPERCALL: return KEEL_EXIT_HYPERCALL;
+	case VM_EXIT_MSR_READ:
+	case VM_EXIT_MSR_WRITE: return KEEL_EXIT_MSR;
+	case VM_EXIT_IO: return KEEL_EXIT_IO;
+	case VM_EXIT_GPA_FAULT: return KEEL_EXIT_GPA;
+	case VM_EXIT_HLT: return KEEL_EXIT_HLT;
+	case VM_EXIT_EXTERNAL_INTR:
+	case VM_EXIT_SLICE_END: return KEEL_EXIT_INTERRUPT;
+	case VM_EXIT_EXCEPTION: return KEEL_EXIT_EXCEPTION;
+	default: return KEEL_EXIT_OTHER;
+	}
+}
+
+static uint64_t exits_by_kind(const struct vp_stats *st, uint64_t out[KEEL_EXIT_KINDS])
+{
+	uint64_t named = 0;
+
+	memset(out, 0, KEEL_EXIT_KINDS * sizeof(out[0]));
+	for (unsigned r = 0; r < VM_EXIT_REASON_COUNT; r++) {
+		enum keel_exit_kind k = kind_of((enum vm_exit_reason)r);
+
+		if (k == KEEL_EXIT_OTHER)
+			continue;
+		out[k] += st->by_reason[r];
+		named += st->by_reason[r];
+	}
+	out[KEEL_EXIT_OTHER] = st->exits > named ? st->exits - named : 0;
+	return named + out[KEEL_EXIT_OTHER];
+}
+
 uint16_t hc_get_vp_state(struct hypercall *hc)
 {
 	struct keel_vp_state_input in;
@@ -70,7 +108,7 @@ uint16_t hc_get_vp_state(struct hypercall *hc)
 		return st;
 	out->state = t->run_state; /* enum vp_run_state matches KEEL_VP_* */
 	out->pcpu = t->host ? t->host->index : 0;
-	out->exits = t->stats.exits;
+	out->exits = exits_by_kind(&t->stats, out->exits_by_kind);
 	if (t->run_state == VP_CRASHED && p->crash_reason)
 		strncpy(out->reason, p->crash_reason, sizeof(out->reason) - 1);
 	return HV_STATUS_SUCCESS;
@@ -222,7 +260,6 @@ bool hypercall_exit(struct vp *vp)
 	struct hypercall hc;
 	uint16_t status;
 
-	vp->stats.hypercalls++;
 	/* Only CPL 0 with the hypercall page enabled may call (TLFS §3.2). */
 	if (!(p->hypercall_msr & HV_HYPERCALL_ENABLE) || vcpu_get_reg(vp, VP_REG_CPL) != 0) {
 		vcpu_inject_exception(vp, X86_EXC_UD, false, 0);

@@ -293,7 +293,6 @@ bool msr_exit(struct vp *vp, bool write)
 	uint64_t value = write ? (vp->gpr[GPR_RDX] << 32) | (uint32_t)vp->gpr[GPR_RAX] : 0;
 	int rc;
 
-	vp->stats.msr++;
 	rc = synthetic_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = synic_msr(vp, msr, write, &value);

@@ -247,7 +247,6 @@ bool partition_gpa_fault(struct vp *vp)
 	bool found;
 	int err;
 
-	vp->stats.gpa_faults++;
 	spin_lock(&p->slat_lock);
 	found = pt_lookup(&p->slat, gpa, &hpa, &rights);
 	spin_unlock(&p->slat_lock);

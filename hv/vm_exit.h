@@ -31,6 +31,7 @@ enum vm_exit_reason {
 	VM_EXIT_EXCEPTION,       /* an intercepted exception (#DB, #AC): `exception` */
 	VM_EXIT_ENTRY_FAILED,    /* the hardware refused the guest state */
 	VM_EXIT_UNHANDLED,       /* anything else; `hw_code` says what */
+	VM_EXIT_REASON_COUNT
 };
 
 /* Access kinds of a GPA fault. */

@@ -51,11 +51,7 @@ struct vp;
 
 struct vp_stats {
 	uint64_t exits;
-	uint64_t cpuid;
-	uint64_t hypercalls;
-	uint64_t msr;
-	uint64_t gpa_faults;
-	uint64_t exceptions;         /* intercepted and reflected (#DB, #AC) */
+	uint64_t by_reason[VM_EXIT_REASON_COUNT]; /* exits vp_handle_exit saw, by exit.reason */
 };
 
 /* A message waiting for a VP's SIM slot: a child's intercept (its VP's

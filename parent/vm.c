@@ -277,7 +277,7 @@ static uint16_t halt_and_unmap(struct vm *vm)
 void vm_refresh(struct vm *vm)
 {
 	struct keel_vp_state st;
-	uint64_t exits = 0;
+	uint64_t exits = 0, by_kind[KEEL_EXIT_KINDS] = { 0 };
 
 	for (unsigned i = 0; i < vm->vcpus; i++) {
 		if (vp_state(vm, i, &st) != HV_STATUS_SUCCESS)
@@ -285,6 +285,8 @@ void vm_refresh(struct vm *vm)
 		vm->vp_state[i] = st.state;
 		vm->vp_exits[i] = st.exits;
 		exits += st.exits;
+		for (unsigned k = 0; k < KEEL_EXIT_KINDS; k++)
+			by_kind[k] += st.exits_by_kind[k];
 		if (vm->state == VM_RUNNING && st.state == KEEL_VP_CRASHED) {
 			vm->state = VM_CRASHED;
 			if (vm->vcpus == 1)
@@ -296,6 +298,7 @@ void vm_refresh(struct vm *vm)
 		}
 	}
 	vm->exits = exits;
+	memcpy(vm->exits_by_kind, by_kind, sizeof(by_kind));
 }
 
 /* ---- interrupts ---- */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "hv/abi/boot_info.h"
+#include "hv/abi/keel_hypercall.h"
 #include "parent/echo_abi.h"
 #include "parent/loader.h"
 #include "parent/pages.h"
@@ -77,6 +78,7 @@ struct vm {
 	uint64_t boot_tsc;              /* when this boot began */
 	uint32_t resets;                /* reboots by the guest since the last start from the CLI */
 	uint64_t exits;                 /* VP exits this boot, all VPs (KEEL_HVCALL_GET_VP_STATE) */
+	uint64_t exits_by_kind[KEEL_EXIT_KINDS]; /* the same by kind, all VPs */
 	uint32_t vp_state[VM_VCPUS_MAX]; /* KEEL_VP_* of each VP, as of vm_refresh */
 	uint64_t vp_exits[VM_VCPUS_MAX];
 

@@ -48,6 +48,23 @@ static struct vm *named_vm(int argc, char **argv, int max, const char *usage)
 }
 
 /* What the image is, for `vm create` and `vm info`. */
+/* One line: every VP's exits this boot by kind (KEEL_EXIT_*), which add up
+ * to `exits`. */
+static void print_exit_kinds(const struct vm *vm)
+{
+	static const char *const names[KEEL_EXIT_KINDS] = {
+		[KEEL_EXIT_CPUID] = "cpuid", [KEEL_EXIT_HYPERCALL] = "hypercall", [KEEL_EXIT_MSR] = "msr",
+		[KEEL_EXIT_IO] = "io", [KEEL_EXIT_GPA] = "gpa", [KEEL_EXIT_HLT] = "hlt",
+		[KEEL_EXIT_INTERRUPT] = "interrupt", [KEEL_EXIT_EXCEPTION] = "exception",
+		[KEEL_EXIT_OTHER] = "other",
+	};
+
+	printf("exits_by_kind:");
+	for (unsigned k = 0; k < KEEL_EXIT_KINDS; k++)
+		printf("%s %s %llu", k ? "," : "", names[k], (unsigned long long)vm->exits_by_kind[k]);
+	printf("\n");
+}
+
 static void print_image(const struct vm *vm)
 {
 	const struct loader_boot *b = &vm->boot;
@@ -304,6 +321,7 @@ void cmd_vm_info(int argc, char **argv)
 		printf("vp %u: %s, %llu exits\n", i, vp_state_name(vm->vp_state[i]),
 		       (unsigned long long)vm->vp_exits[i]);
 	printf("exits: %llu\n", (unsigned long long)vm->exits);
+	print_exit_kinds(vm);
 	printf("intercepts: %llu\n", (unsigned long long)vm->intercepts);
 	printf("stray_accesses: %llu\n", (unsigned long long)vm->stray_accesses);
 	print_vmbus(vm);

@@ -146,13 +146,28 @@ struct keel_vp_state_input {
 #define KEEL_VP_CRASHED 4   /* stopped by a fault it caused; see `reason` */
 #define KEEL_VP_INTERCEPT 5 /* waits for the parent to complete an intercept */
 
+/* Exits by kind, indexes of keel_vp_state.exits_by_kind. */
+enum keel_exit_kind {
+	KEEL_EXIT_CPUID,
+	KEEL_EXIT_HYPERCALL,
+	KEEL_EXIT_MSR,
+	KEEL_EXIT_IO,           /* port I/O: an intercept for the parent */
+	KEEL_EXIT_GPA,          /* second-level fault: overlay pages, or an intercept */
+	KEEL_EXIT_HLT,
+	KEEL_EXIT_INTERRUPT,    /* a host interrupt or the end of its time slice */
+	KEEL_EXIT_EXCEPTION,    /* an intercepted exception reflected (#DB, #AC) */
+	KEEL_EXIT_OTHER,        /* the rest (CR and XSETBV writes, ...) */
+	KEEL_EXIT_KINDS
+};
+
 struct keel_vp_state {
 	uint32_t state;         /* KEEL_VP_* */
 	uint32_t pcpu;          /* pCPU whose queue holds it */
 	uint64_t exits;
 	char reason[48];        /* why it crashed, NUL-terminated */
+	uint64_t exits_by_kind[KEEL_EXIT_KINDS]; /* they add up to exits */
 };
-_Static_assert(sizeof(struct keel_vp_state) == 64, "keel_vp_state layout");
+_Static_assert(sizeof(struct keel_vp_state) == 64 + 8 * KEEL_EXIT_KINDS, "keel_vp_state layout");
 
 #define KEEL_BACKEND_SVM 1
 #define KEEL_BACKEND_VMX 2

@@ -14,7 +14,8 @@
 # guest against rtc0, after the first load and after the reload; the
 # parent's `date` within 2 s of the host's), its KVP daemon reports the host
 # name, OS, kernel and a network address, and `vm stop` shuts Linux down
-# through the shutdown service ("guest powered off").
+# through the shutdown service ("guest powered off"); `vm info`'s exits by
+# kind add up to its exits.
 # The second leaves through the exit port (0xf4, as QEMU's isa-debug-exit)
 # with code 42.  A third with 16 vCPUs reaches init, and `reboot -f` boots
 # it again (Linux restarts through the BIOS: the code at the reset vector
@@ -137,6 +138,12 @@ awk '$2 == "date:" { sub(/\)/, "", $5); d = $5 - $1; printf "ok: the parent'"'"'
 awk '$2 == "guest-clock:" { d = $3 - $1; printf "ok: guest clock %+.3f s from the host\n", d
 	if (d > 5 || d < -5) bad = 1 } END { exit bad }' "$LINE_TIMES" || die "guest clock off by more than 5 s"
 has '^vm: lx stopped'
+# Exits by kind in vm info: they add up to the exits, and a Linux boot has
+# port I/O (its PCI probe), MSR accesses and halts among them.
+awk '$1 == "exits:" { want = $2 } $1 == "exits_by_kind:" { n++; sum = 0; gsub(",", ""); for (i = 3; i <= NF; i += 2) sum += $i
+	if (sum != want) { printf "exits_by_kind adds up to %d, not %d\n", sum, want; bad = 1 } }
+	END { if (!n) { print "no exits_by_kind line"; bad = 1 } exit bad }' "$TRANSCRIPT" || die "exits by kind"
+has '^exits_by_kind: cpuid [1-9][0-9]*, hypercall [0-9]+, msr [1-9][0-9]*, io [1-9][0-9]*, gpa [0-9]+, hlt [1-9][0-9]*, interrupt [0-9]+, exception 0, other [0-9]+$'
 has '^vmbus_gpadls: 0 \(0 pages mapped\)'
 has '^vmbus_messages_dropped: 0$'
 has '^interrupts: [1-9][0-9]* delivered, 0 refused'
