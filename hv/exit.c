@@ -62,6 +62,13 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 		return false;
 	case VM_EXIT_XSETBV:
 		return xsetbv_exit(vp);
+	case VM_EXIT_INVD:
+		/* As WBINVD: the second level maps all guest memory write-back
+		 * and coherent, so writing back and invalidating changes nothing
+		 * a guest can see; the instruction is skipped. */
+		if (vp_skip_instruction(vp))
+			partition_crash(vp->partition, "cannot decode INVD");
+		break;
 	case VM_EXIT_EXCEPTION:
 		if (e->exception.vector == X86_EXC_MC) {
 			/* The hardware failed while this partition ran: it stops,

@@ -28,6 +28,7 @@ enum vm_exit_reason {
 	VM_EXIT_SLICE_END,       /* the backend's own slice timer expired */
 	VM_EXIT_SHUTDOWN,        /* triple fault */
 	VM_EXIT_XSETBV,          /* ECX = XCR index, EDX:EAX = value */
+	VM_EXIT_INVD,            /* caches invalidated without write-back: never let through */
 	VM_EXIT_EXCEPTION,       /* an intercepted exception (#DB, #AC): `exception` */
 	VM_EXIT_ENTRY_FAILED,    /* the hardware refused the guest state */
 	VM_EXIT_UNHANDLED,       /* anything else; `hw_code` says what */

@@ -4,6 +4,7 @@
  * and returns.  hostile.c runs each under guard_call(); outside a VMM the
  * CPU raises #UD for all of them except the hypercall of the running
  * backend (VMCALL on VT-x, VMMCALL on AMD-V), which returns a status.
+ * Last, INVD, which must return.
  *
  * hostile_insns[] is { const char *name; void (*fn)(void *); } per entry,
  * ending at hostile_insns_end.
@@ -116,6 +117,13 @@ TRY skinit
 	ret
 TRY invlpga
 	invlpga	%rax, %ecx
+	ret
+
+/* INVD would drop every partition's dirty cache lines: the hypervisor
+ * intercepts it and takes it as WBINVD (a no-op on coherent write-back
+ * memory), so it returns. */
+TRY invd
+	invd
 	ret
 
 	.section .rodata.insns, "a"

@@ -60,6 +60,7 @@ has 'console old: detached'
 in_order 'guest64: tick 1$' 'console web: detached' 'guest32: tick' 'console old: detached'
 if [ "$hostile" = 1 ]; then
 	has '^hostile: phase 2 '
+	has '^hostile:   invd: returned$'     # intercepted and skipped, as a WBINVD
 	has '^hostile: phase 3 '
 	has '^hostile: phase 4 '
 	has '^hostile: all phases survived'

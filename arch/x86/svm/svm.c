@@ -161,8 +161,10 @@ static int svm_vp_create(struct vp *vp, const struct vp_start *st)
 	/* Every MSR exits until hv/ lets one through (vcpu_ops.msr_passthrough). */
 	memset(phys_to_virt(s->msrpm_pa), 0xff, 2 * 4096);
 
+	/* INVD would drop dirty cache lines of every partition (APM §15.9):
+	 * always intercepted. */
 	v->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
-			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_INIT;
+			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_INIT | SVM_INTERCEPT_INVD;
 	v->intercept_exceptions = (1u << X86_EXC_DB) | (1u << X86_EXC_AC) | (1u << X86_EXC_MC); /* hv/vm_exit.h */
 	if (!p->is_parent) {
 		/* Children: host interrupts, HLT and every port exit; the host's
@@ -212,6 +214,7 @@ static const uint8_t op_vmmcall[] = { 0x0f, 0x01, 0xd9 };
 static const uint8_t op_rdmsr[] = { 0x0f, 0x32 };
 static const uint8_t op_wrmsr[] = { 0x0f, 0x30 };
 static const uint8_t op_hlt[] = { 0xf4 };
+static const uint8_t op_invd[] = { 0x0f, 0x08 };
 static const uint8_t op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
 
 /* Decode the instruction at la from guest memory (refilling the cache). */
@@ -375,6 +378,10 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 	case SVM_EXIT_HLT:
 		e->reason = VM_EXIT_HLT;
 		e->next_rip = svm_next_rip(s, op_hlt, sizeof(op_hlt));
+		break;
+	case SVM_EXIT_INVD:
+		e->reason = VM_EXIT_INVD;
+		e->next_rip = svm_next_rip(s, op_invd, sizeof(op_invd));
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VM_EXIT_SHUTDOWN;

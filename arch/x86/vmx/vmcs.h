@@ -108,6 +108,7 @@ enum vmcs_field {
 #define VMX_EXIT_CPUID             10
 #define VMX_EXIT_GETSEC            11
 #define VMX_EXIT_HLT               12
+#define VMX_EXIT_INVD              13
 #define VMX_EXIT_VMCALL            18
 #define VMX_EXIT_VMCLEAR           19
 #define VMX_EXIT_VMXON             27

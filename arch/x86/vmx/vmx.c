@@ -668,6 +668,9 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	case VMX_EXIT_HLT:
 		e->reason = VM_EXIT_HLT;
 		break;
+	case VMX_EXIT_INVD: /* unconditional (SDM §25.1.2) */
+		e->reason = VM_EXIT_INVD;
+		break;
 	case VMX_EXIT_XSETBV:
 		e->reason = VM_EXIT_XSETBV;
 		break;
