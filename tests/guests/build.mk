@@ -3,7 +3,7 @@
 # ESP as \keel\guests\NAME.elf and named as modules in boot/keel.cfg.
 
 GUESTS_OUT     := $(BUILD)/guests
-GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop acloop churn mboot apictest synictest stimertest vmbustest
+GUESTS         := guest64 guest32 hostile spin64 neighbour tprhalt dbloop acloop tasksw churn mboot apictest synictest stimertest vmbustest
 GUESTS_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
 	-fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -Wall -Wextra -Werror -I.
@@ -35,6 +35,7 @@ NEIGHBOUR_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o neighbour.o)
 TPRHALT_OBJS := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o tprhalt.o)
 DBLOOP_OBJS  := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o dbloop.o)
 ACLOOP_OBJS  := $(addprefix $(GUESTS_OUT)/32/,entry32.o lib.o acloop.o)
+TASKSW_OBJS  := $(addprefix $(GUESTS_OUT)/32/,entry32.o lib.o tasksw.o)
 CHURN_OBJS   := $(addprefix $(GUESTS_OUT)/64/,entry64.o lib.o churn.o)
 MBOOT_OBJS   := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o mboot.o)
 APICTEST_OBJS := $(addprefix $(GUESTS_OUT)/32/,mbentry.o lib.o apictest.o aptramp.o)
@@ -65,6 +66,9 @@ $(GUESTS_OUT)/dbloop.elf: $(DBLOOP_OBJS) tests/guests/guest.ld
 
 $(GUESTS_OUT)/acloop.elf: $(ACLOOP_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_i386 $(GUESTS_LDFLAGS) -o $@ $(ACLOOP_OBJS)
+
+$(GUESTS_OUT)/tasksw.elf: $(TASKSW_OBJS) tests/guests/guest.ld
+	$(LD) -m elf_i386 $(GUESTS_LDFLAGS) -o $@ $(TASKSW_OBJS)
 
 $(GUESTS_OUT)/churn.elf: $(CHURN_OBJS) tests/guests/guest.ld
 	$(LD) -m elf_x86_64 $(GUESTS_LDFLAGS) -o $@ $(CHURN_OBJS)

@@ -201,6 +201,7 @@ void test_end(void)
 
 /* Interrupt gate, present, DPL 0 (SDM vol. 3 §6.11, §6.14.1). */
 #define GATE_INTERRUPT 0x8e
+#define GATE_TASK      0x85 /* present, DPL 0 */
 #define KERNEL_CS      0x08
 
 #ifdef __x86_64__
@@ -257,6 +258,18 @@ void idt_set_gate(unsigned vector, void (*handler)(void), uint16_t selector, uns
 	g->offset_high = (uint16_t)(a >> 16);
 #endif
 }
+
+#ifndef __x86_64__
+void idt_set_task_gate(unsigned vector, uint16_t tss_selector)
+{
+	idt[vector & 0xff] = (struct idt_gate){ .selector = tss_selector, .type = GATE_TASK };
+}
+
+void idt_clear(unsigned vector)
+{
+	idt[vector & 0xff] = (struct idt_gate){ 0 };
+}
+#endif
 
 #ifdef __x86_64__
 void idt_set_ist(unsigned vector, unsigned ist)

@@ -58,6 +58,11 @@ void idt_set(unsigned vector, void (*handler)(void));
  * mode may use it). */
 void idt_set_gate(unsigned vector, void (*handler)(void), uint16_t selector, unsigned dpl);
 void idt_set_exceptions(void); /* vectors 0-31: guest_exception() */
+#ifndef __x86_64__
+/* A task gate (DPL 0) to the TSS `tss_selector`; a gate that is not present. */
+void idt_set_task_gate(unsigned vector, uint16_t tss_selector);
+void idt_clear(unsigned vector);
+#endif
 #ifdef __x86_64__
 /* Deliver `vector` on the TSS's interrupt stack `ist` (1-7; 0: none). */
 void idt_set_ist(unsigned vector, unsigned ist);

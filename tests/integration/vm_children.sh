@@ -8,6 +8,9 @@
 # triple-faults: it is shown crashed with the reason while the other two
 # keep running, the parent answering all along.  guest64 stops when asked,
 # guest32 is stopped by force, and after the deletes every page is back.
+# tasksw switches tasks by JMP, CALL/IRET, INT through a task gate, and
+# takes #GP and #DF through task gates (on VT-x every task switch exits
+# and the hypervisor performs it).
 # Bochs' AMD-V stops the whole emulator at a guest's triple fault (it takes
 # no shutdown intercept), so the hostile guest is left out on bochs-svm.
 . "$(dirname "$0")/_lib.sh"
@@ -38,6 +41,14 @@ slow=$(per_emu 1 4)
 		echo 'vm list'
 		echo 'vm info bad'
 	fi
+	echo 'vm create task --image tasksw --memory 4M'
+	echo 'vm start task'
+	echo '@nowait vm console task'
+	echo '@expect tasksw: done: [0-9]+ passed, [0-9]+ failed$|task is crashed'
+	echo '@send 1d'
+	echo 'vm info task'
+	echo 'vm stop task --force'
+	echo 'vm delete task'
 	echo '@nowait vm console web'
 	echo '@expect guest64: tick [0-9]+$'
 	echo '@send 1d'
@@ -69,6 +80,13 @@ if [ "$hostile" = 1 ]; then
 	has '^old +[0-9]+ running '
 	has "^crash_reason: .*triple fault"
 fi
+# Hardware task switches (VT-x: every one emulated by the hypervisor).
+for t in 'task switch by JMP' 'task switch by CALL and back by IRET' \
+	'task switch through a task gate \(INT 0x40\)' '#GP through a task gate, with its error code' \
+	'#DF through a task gate'; do
+	has "^PASS tasksw: $t\$"
+done
+has '^tasksw: done: 5 passed, 0 failed$'
 has 'vm: web stopped \(exit code 0\)'
 has 'vm: old stopped'
 # The hypervisor's and the parent's memory are what they were before.

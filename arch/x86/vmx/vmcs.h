@@ -21,6 +21,7 @@ enum vmcs_field {
 	VMCS_LINK_POINTER = 0x2800,
 	VMCS_GUEST_PAT = 0x2804,
 	VMCS_GUEST_EFER = 0x2806,
+	VMCS_GUEST_PDPTE0 = 0x280a, /* PDPTE1..3 follow at +2 */
 	VMCS_HOST_PAT = 0x2c00,
 	VMCS_HOST_EFER = 0x2c02,
 	VMCS_PIN_CONTROLS = 0x4000,
@@ -105,6 +106,7 @@ enum vmcs_field {
 #define VMX_EXIT_INIT_SIGNAL       3
 #define VMX_EXIT_INTR_WINDOW       7
 #define VMX_EXIT_NMI_WINDOW        8
+#define VMX_EXIT_TASK_SWITCH       9
 #define VMX_EXIT_CPUID             10
 #define VMX_EXIT_GETSEC            11
 #define VMX_EXIT_HLT               12
@@ -130,6 +132,7 @@ enum vmcs_field {
 /* Interruption information (VM entry / IDT vectoring, SDM §24.8.3). */
 #define VMX_INTR_VALID            (1u << 31)
 #define VMX_INTR_ERROR_VALID      (1u << 11)
+#define VMX_INTR_TYPE_EXTERNAL    (0u << 8)
 #define VMX_INTR_TYPE_EXCEPTION   (3u << 8)
 #define VMX_INTR_TYPE_MASK        (7u << 8)
 #define VMX_INTR_TYPE_PRIV_SW     (5u << 8)  /* INT1 (ICEBP) */

@@ -680,6 +680,10 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = VM_EXIT_SHUTDOWN;
 		return;
+	case VMX_EXIT_TASK_SWITCH:
+		vmx_task_switch(s);
+		e->reason = VM_EXIT_NONE;
+		return;
 	case VMX_EXIT_INTR_WINDOW:
 	case VMX_EXIT_NMI_WINDOW:
 		e->reason = VM_EXIT_NONE; /* vmx_deliver_nmi/_interrupt inject now */

@@ -33,6 +33,8 @@ static inline struct vmx_vp *to_vmx(struct vp *vp) { return vp->arch; }
 void vmx_vp_loop(struct vp *vp);
 int vmx_exit(struct vp *vp, struct vmx_vp *s);
 void vmx_entry_failed(struct vp *vp);
+/* A task switch (exit reason 9), emulated: vmx_task.c. */
+void vmx_task_switch(struct vmx_vp *s);
 
 const char *vmx_instruction_error_name(uint32_t number);
 
