@@ -51,13 +51,13 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.hv_memory, 64ull << 20);
 	assert_int_equal(cfg.log_level, BOOT_LOG_INFO);
 	assert_string_equal(cfg.vendor, "Microsoft Hv");
-	assert_int_equal(cfg.module_count, 17);
+	assert_int_equal(cfg.module_count, 18);
 	assert_string_equal(cfg.modules[0].name, "startup");
 	assert_string_equal(cfg.modules[0].path, "\\keel\\startup.txt");
 	assert_string_equal(cfg.startup, "startup");
 	/* The test guests (tests/guests). */
 	static const char *const guests[] = { "guest64", "guest32", "hostile", "spin64", "neighbour", "tprhalt",
-					      "dbloop", "acloop", "churn", "mboot", "apictest", "synictest",
+					      "dbloop", "acloop", "tasksw", "churn", "mboot", "apictest", "synictest",
 					      "stimertest", "vmbustest" };
 	for (int i = 0; i < (int)(sizeof(guests) / sizeof(guests[0])); i++) {
 		char path[64];
@@ -66,10 +66,10 @@ static void test_default_file(void **state)
 		assert_string_equal(cfg.modules[1 + i].path, path);
 	}
 	/* Linux for children (tools/guest-linux). */
-	assert_string_equal(cfg.modules[15].name, "linux");
-	assert_string_equal(cfg.modules[15].path, "\\keel\\linux\\vmlinuz");
-	assert_string_equal(cfg.modules[16].name, "initrd");
-	assert_string_equal(cfg.modules[16].path, "\\keel\\linux\\initrd.gz");
+	assert_string_equal(cfg.modules[16].name, "linux");
+	assert_string_equal(cfg.modules[16].path, "\\keel\\linux\\vmlinuz");
+	assert_string_equal(cfg.modules[17].name, "initrd");
+	assert_string_equal(cfg.modules[17].path, "\\keel\\linux\\initrd.gz");
 }
 
 static void test_defaults(void **state)
