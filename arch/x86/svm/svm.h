@@ -18,8 +18,6 @@ struct svm_vp {
 	struct insn_fetch_cache fetch; /* emptied by svm_flush_slat */
 	bool virq_armed;        /* virq_vector sits in the VMCB's V_IRQ */
 	uint8_t virq_vector;
-	/* The parent's previous exit, for svm_dump_parent_fault. */
-	uint64_t last_exitcode, last_rip, last_intinfo;
 };
 _Static_assert(__builtin_offsetof(struct svm_vp, vmcb_pa) == 0, "svm_run.S layout");
 _Static_assert(__builtin_offsetof(struct svm_vp, host_state_pa) == 8, "svm_run.S layout");

@@ -40,7 +40,16 @@
 	GUEST_LOAD_GPRS
 	vmload %rax
 	vmrun %rax
+.Lvmsave\@:
 	vmsave %rax
+	/* Where the host resumes after an exit (svm.c: svm_host_state_fault) */
+	.if \child
+	.globl svm_child_vmsave_at
+	.set svm_child_vmsave_at, .Lvmsave\@
+	.else
+	.globl svm_parent_vmsave_at
+	.set svm_parent_vmsave_at, .Lvmsave\@
+	.endif
 	GUEST_SAVE_GPRS
 	mov VMCB_RAX(%rax), %rcx
 	mov %rcx, GUEST_GPR(0)(%rdi)
