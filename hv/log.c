@@ -27,6 +27,13 @@ static void vlog(int level, const char *prefix, const char *fmt, va_list ap)
 	spin_unlock(&console_lock);
 }
 
+void spin_lock_stalled(const struct spinlock *l, const void *caller)
+{
+	if (l != &console_lock)
+		log_err("lock %p: pCPU %u has waited for it for a long time (from %p)", (const void *)l,
+			pcpu_index_or_zero(), caller);
+}
+
 void log_write(int level, const char *fmt, ...)
 {
 	va_list ap;

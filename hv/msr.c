@@ -15,6 +15,7 @@
 #include "hv/interrupt.h"
 #include "hv/log.h"
 #include "hv/partition.h"
+#include "hv/run.h"
 #include "hv/stimer.h"
 #include "hv/synic.h"
 #include "hv/vcpu_ops.h"
@@ -296,8 +297,12 @@ bool msr_exit(struct vp *vp, bool write)
 	rc = synthetic_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = synic_msr(vp, msr, write, &value);
-	if (rc == VCPU_MSR_UNKNOWN)
+	if (rc == VCPU_MSR_UNKNOWN) {
 		rc = stimer_msr(vp, msr, write, &value);
+		/* A child's timer may now expire before its slice ends. */
+		if (rc == 0 && write && !vp->partition->is_parent)
+			run_timer_changed(vp);
+	}
 	if (rc == VCPU_MSR_UNKNOWN)
 		rc = overlay_msr(vp, msr, write, &value);
 	if (rc == VCPU_MSR_UNKNOWN)

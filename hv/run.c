@@ -251,8 +251,14 @@ int run_stop(struct vp *vp)
 			 * the pCPU may still save its state, unload it and post
 			 * its message.  Wait until it let go completely (a few
 			 * steps that take no lock this caller holds). */
-			while (__atomic_load_n(&p->owner, __ATOMIC_ACQUIRE) == vp)
+			while (__atomic_load_n(&p->owner, __ATOMIC_ACQUIRE) == vp) {
+				if (t0 && rdtsc() - t0 > 2 * tsc_hz()) {
+					log_err("partition %u VP %u: pCPU %u has not let go of it for 2 s",
+						vp->partition->id, vp->index, p->index);
+					t0 = 0;
+				}
 				cpu_relax();
+			}
 			synic_cancel(vp); /* posted while it was leaving */
 			return 0;
 		}
@@ -264,6 +270,9 @@ int run_stop(struct vp *vp)
 		cpu_relax();
 	}
 }
+
+/* The longest an idle application processor sleeps without looking. */
+#define IDLE_BACKSTOP_MS 10
 
 void run_loop(void)
 {
@@ -283,9 +292,14 @@ void run_loop(void)
 			vp->run_state = VP_RUNNING;
 		spin_unlock(&p->lock);
 		if (!vp) {
-			/* Idle until a wake-up IPI (or the next deadline). */
-			if (d.run_until != SCHED_NO_DEADLINE)
-				apic_timer_arm(ticks_until(d.run_until));
+			/* Idle until a wake-up IPI or the next deadline, and never
+			 * longer than IDLE_BACKSTOP_MS: a VP made runnable by
+			 * another pCPU is queued before the IPI is sent, so an
+			 * IPI lost on the way (a missed wake-up of the emulator
+			 * or the hardware) costs this much latency, not the VP. */
+			uint64_t backstop = rdtsc() + tsc_hz() / 1000 * IDLE_BACKSTOP_MS;
+
+			apic_timer_arm(ticks_until(d.run_until < backstop ? d.run_until : backstop));
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 			continue;
 		}
@@ -310,7 +324,9 @@ void run_loop(void)
 		run_timer_changed(vp);
 		start = rdtsc();
 		__atomic_store_n(&p->owner, vp, __ATOMIC_RELEASE);
-		p->current = vp;
+		/* Seen before the backend reads the partition's TLB generation
+		 * (a full barrier: tlb_shootdown bumps it, then reads current). */
+		__atomic_store_n(&p->current, vp, __ATOMIC_SEQ_CST);
 		xstate_load(&vp->xstate);
 		vcpu_run(vp);
 		xstate_save(&vp->xstate);

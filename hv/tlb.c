@@ -3,12 +3,15 @@
 
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
+#include "hv/log.h"
+#include "hv/stimer.h"
 
 void tlb_shootdown(struct partition *p)
 {
 	struct pcpu *self = this_pcpu();
 	uint64_t seen[PCPU_MAX];
 	bool wait[PCPU_MAX] = { false };
+	uint64_t t0 = rdtsc(); /* 0 once a stall was reported */
 
 	__atomic_add_fetch(&p->tlb_gen, 1, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < pcpu_count; i++) {
@@ -36,6 +39,11 @@ void tlb_shootdown(struct partition *p)
 
 			if (!cur || cur->partition != p)
 				break;
+			if (t0 && rdtsc() - t0 > 2 * tsc_hz()) {
+				log_err("tlb: pCPU %u has taken no exit from partition %u's VP %u for 2 s", c->index,
+					p->id, cur->index);
+				t0 = 0;
+			}
 			cpu_relax();
 		}
 	}

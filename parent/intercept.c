@@ -357,6 +357,8 @@ static void serve(const struct hv_message *msg)
 	}
 }
 
+#define SERVE_BATCH 64
+
 int vstack_poll(void)
 {
 	struct hv_message *slot = &sim.sint_message[HV_SYNIC_INTERCEPTION_SINT];
@@ -364,8 +366,10 @@ int vstack_poll(void)
 	int served = 0;
 
 	wallclock_refine(); /* also while busy: children keep it from idling */
-	/* The slot is freed before the message is served, so the next can come in. */
-	while (ready && sim_slot_take(slot, &msg)) {
+	/* The slot is freed before the message is served, so the next can come
+	 * in; at most SERVE_BATCH a call, so that callers (an attached console,
+	 * the CLI) get their turn while children keep the slot full. */
+	while (ready && served < SERVE_BATCH && sim_slot_take(slot, &msg)) {
 		serve(&msg);
 		served++;
 	}
