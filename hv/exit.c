@@ -30,6 +30,31 @@ static bool xsetbv_exit(struct vp *vp)
 	return vp_continues(vp);
 }
 
+/* A child's IN or OUT at a port its partition has no device on
+ * (KEEL_PARTITION_PROPERTY_ABSENT_PORTS), answered here as an empty bus
+ * does: reads all ones (a 32-bit IN zero-extends into RAX), writes go
+ * nowhere.  False when the parent must see it. */
+static bool absent_port(struct vp *vp)
+{
+	const struct vm_exit *e = &vp->exit;
+	uint64_t ranges = __atomic_load_n(&vp->partition->absent_ports, __ATOMIC_RELAXED);
+	bool absent = false;
+
+	if (!ranges || e->io.string || !e->next_rip)
+		return false;
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t range = (uint32_t)(ranges >> (32 * i));
+
+		absent |= range && e->io.port >= (uint16_t)range && e->io.port <= (uint16_t)(range >> 16);
+	}
+	if (!absent)
+		return false;
+	if (e->io.in)
+		vp->gpr[GPR_RAX] = e->io.size == 4 ? 0xffffffffull : vp->gpr[GPR_RAX] | ((1ull << (8 * e->io.size)) - 1);
+	vp->rip = e->next_rip;
+	return true;
+}
+
 /* The exits that are not on a hot path. */
 static __attribute__((noinline)) bool handle_other(struct vp *vp)
 {
@@ -85,7 +110,7 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 		return false;
 	case VM_EXIT_IO:
 		if (!vp->partition->is_parent)
-			return intercept_io(vp);
+			return absent_port(vp) ? vp_continues(vp) : intercept_io(vp);
 		partition_crash(vp->partition, "unexpected port I/O exit");
 		break;
 	case VM_EXIT_UNHANDLED:

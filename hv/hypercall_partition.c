@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "hv/abi/keel_hypercall.h"
 #include "hv/abi/tlfs.h"
 #include "hv/abi/tlfs_partition.h"
 #include "hv/child.h"
@@ -144,6 +145,28 @@ uint16_t hc_create_partition(struct hypercall *hc)
 	return st;
 }
 
+/* A child's port range without devices (hv/abi/keel_hypercall.h); the
+ * parent's own ports are its hardware's. */
+static uint16_t absent_ports_property(struct hypercall *hc, struct partition *p, bool set, uint64_t value)
+{
+	if (p->is_parent)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!set) {
+		uint64_t v = __atomic_load_n(&p->absent_ports, __ATOMIC_RELAXED);
+
+		memcpy(hc->out, &v, sizeof(v));
+		return HV_STATUS_SUCCESS;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t range = (uint32_t)(value >> (32 * i));
+
+		if (range && (uint16_t)range > (uint16_t)(range >> 16))
+			return HV_STATUS_INVALID_PARAMETER; /* first after last */
+	}
+	__atomic_store_n(&p->absent_ports, value, __ATOMIC_RELAXED);
+	return HV_STATUS_SUCCESS;
+}
+
 uint16_t hc_partition_property(struct hypercall *hc)
 {
 	struct hv_input_set_partition_property in = { 0 };
@@ -154,7 +177,9 @@ uint16_t hc_partition_property(struct hypercall *hc)
 	if ((st = target(hc, &p)))
 		return st;
 	memcpy(&in, hc->in, hc->in_len);
-	/* Keel knows one property: the CPU weight (1..10000, 100 = default). */
+	if (in.property_code == KEEL_PARTITION_PROPERTY_ABSENT_PORTS)
+		return absent_ports_property(hc, p, set, in.property_value);
+	/* The TLFS property Keel knows: the CPU weight (1..10000, 100 = default). */
 	if (in.property_code != HV_PARTITION_PROPERTY_CPU_WEIGHT)
 		return HV_STATUS_INVALID_PARAMETER;
 	if (!set) {

@@ -164,6 +164,22 @@ static void one_cycle(const uint64_t *pages, int verbose)
 		printf("partitions: CPU weight %llu after setting 300\n", (unsigned long long)value);
 		failures++;
 	}
+	/* Ports without devices: two ranges, each first <= last; none on the parent. */
+	expect(hv_set_partition_property(id, KEEL_PARTITION_PROPERTY_ABSENT_PORTS, 0xcf8u | 0xcf0u << 16),
+	       HV_STATUS_INVALID_PARAMETER, "absent ports, first after last");
+	expect(hv_set_partition_property(id, KEEL_PARTITION_PROPERTY_ABSENT_PORTS, (uint64_t)(0x81u | 0x80u << 16) << 32),
+	       HV_STATUS_INVALID_PARAMETER, "absent ports, second range first after last");
+	expect(hv_set_partition_property(HV_PARTITION_ID_SELF, KEEL_PARTITION_PROPERTY_ABSENT_PORTS, 0x80u | 0x80u << 16),
+	       HV_STATUS_INVALID_PARTITION_ID, "absent ports of the parent");
+	expect(hv_set_partition_property(id, KEEL_PARTITION_PROPERTY_ABSENT_PORTS,
+					 0x80u | 0x80u << 16 | (uint64_t)(0xcfcu | 0xcffu << 16) << 32),
+	       HV_STATUS_SUCCESS, "absent ports 0x80 and 0xcfc-0xcff");
+	expect(hv_get_partition_property(id, KEEL_PARTITION_PROPERTY_ABSENT_PORTS, &value), HV_STATUS_SUCCESS,
+	       "get the absent ports");
+	if (value != (0x80u | 0x80u << 16 | (uint64_t)(0xcfcu | 0xcffu << 16) << 32)) {
+		printf("partitions: absent ports %#llx after setting them\n", (unsigned long long)value);
+		failures++;
+	}
 	expect(hv_partition_op(HVCALL_INITIALIZE_PARTITION, id), HV_STATUS_SUCCESS, "initialize");
 	expect(hv_map_gpa(id, 0, pages + DEPOSIT_PAGES, GUEST_PAGES,
 			  HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE | HV_MAP_GPA_EXECUTABLE, &done),

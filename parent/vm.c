@@ -28,6 +28,11 @@
 #include "parent/x86.h"
 
 #define PAGE      4096ull
+/* A child's platform has no PCI bus: its configuration address (0xcf8) and
+ * data (0xcfc-0xcff) ports answer as empty without a round trip to the
+ * parent (KEEL_PARTITION_PROPERTY_ABSENT_PORTS); 0xcf9 is the reset
+ * register (parent/vstack/platform.h). */
+#define VM_ABSENT_PORTS ((0xcf8u | 0xcf8u << 16) | (uint64_t)(0xcfcu | 0xcffu << 16) << 32)
 #define MAP_FLAGS (HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE | HV_MAP_GPA_EXECUTABLE)
 
 _Static_assert(LOADER_ENTRY_REGISTERS <= VM_ENTRY_REGISTERS, "entry register arrays");
@@ -512,7 +517,8 @@ int vm_create(const struct vm_spec *spec, char *why)
 		goto out_free;
 	}
 	window_vm_reset(vm);
-	if ((st = deposit_pages(vm)) || (st = hv_partition_op(HVCALL_INITIALIZE_PARTITION, vm->partition_id)) ||
+	if ((st = hv_set_partition_property(vm->partition_id, KEEL_PARTITION_PROPERTY_ABSENT_PORTS, VM_ABSENT_PORTS)) ||
+	    (st = deposit_pages(vm)) || (st = hv_partition_op(HVCALL_INITIALIZE_PARTITION, vm->partition_id)) ||
 	    (st = create_vps(vm)) || (st = ipc_vm_create(vm))) {
 		fail(why, "the hypervisor refused to set up partition %llu: %s", (unsigned long long)vm->partition_id,
 		     status_text(st));

@@ -25,6 +25,19 @@
 #define KEEL_HVCALL_UNMAP_WINDOW 0x7f06
 
 /*
+ * A Keel partition property (HvCallSet/GetPartitionProperty on a child,
+ * from the parent; codes 0x7f000000 and up are Keel's): two port ranges
+ * where the parent's platform has no device, each `first | last << 16`
+ * (0 = none), in bits 31:0 and 63:32.  The hypervisor answers a child's IN
+ * or OUT whose port lies in one of them itself, as a bus with nothing on
+ * it does (reads all ones, writes are dropped), without an intercept;
+ * string I/O still goes to the parent.  The parent sets the PCI
+ * configuration ports 0xcf8 and 0xcfc-0xcff, where Linux probes 8,192
+ * slots at boot, but not 0xcf9 (its reset register).
+ */
+#define KEEL_PARTITION_PROPERTY_ABSENT_PORTS 0x7f000001u
+
+/*
  * The parent's window onto child memory (the data path of VMBus: rings
  * and I/O buffers a child describes with GPADLs).  Each child partition
  * has a window of KEEL_WINDOW_PAGES pages in the parent's guest-physical
