@@ -2,6 +2,7 @@
 #include "hv/exit.h"
 
 #include "arch/x86/cpu.h"
+#include "hv/abi/keel_hypercall.h"
 #include "hv/intercept.h"
 #include "hv/log.h"
 #include "hv/pcpu.h"
@@ -42,11 +43,9 @@ static bool absent_port(struct vp *vp)
 
 	if (!ranges || e->io.string || !e->next_rip)
 		return false;
-	for (unsigned i = 0; i < 2; i++) {
-		uint32_t range = (uint32_t)(ranges >> (32 * i));
-
-		absent |= range && e->io.port >= (uint16_t)range && e->io.port <= (uint16_t)(range >> 16);
-	}
+	for (unsigned i = 0; i < 2; i++)
+		absent |= (uint32_t)(ranges >> (32 * i)) && e->io.port >= keel_absent_first(ranges, i) &&
+			  e->io.port <= keel_absent_last(ranges, i);
 	if (!absent)
 		return false;
 	if (e->io.in)

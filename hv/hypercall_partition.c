@@ -145,24 +145,19 @@ uint16_t hc_create_partition(struct hypercall *hc)
 	return st;
 }
 
-/* A child's port range without devices (hv/abi/keel_hypercall.h); the
- * parent's own ports are its hardware's. */
+/* A child's port ranges without devices (hv/abi/keel_hypercall.h); the
+ * parent is no target here, its ports are its hardware's. */
 static uint16_t absent_ports_property(struct hypercall *hc, struct partition *p, bool set, uint64_t value)
 {
-	if (p->is_parent)
-		return HV_STATUS_INVALID_PARAMETER;
 	if (!set) {
 		uint64_t v = __atomic_load_n(&p->absent_ports, __ATOMIC_RELAXED);
 
 		memcpy(hc->out, &v, sizeof(v));
 		return HV_STATUS_SUCCESS;
 	}
-	for (unsigned i = 0; i < 2; i++) {
-		uint32_t range = (uint32_t)(value >> (32 * i));
-
-		if (range && (uint16_t)range > (uint16_t)(range >> 16))
-			return HV_STATUS_INVALID_PARAMETER; /* first after last */
-	}
+	for (unsigned i = 0; i < 2; i++)
+		if (keel_absent_first(value, i) > keel_absent_last(value, i))
+			return HV_STATUS_INVALID_PARAMETER;
 	__atomic_store_n(&p->absent_ports, value, __ATOMIC_RELAXED);
 	return HV_STATUS_SUCCESS;
 }

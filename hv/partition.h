@@ -61,7 +61,10 @@ struct partition {
 	uint64_t crash_params[5];    /* HV_X64_MSR_CRASH_P0-P4 */
 	char crash_text[120];        /* a reason the guest reported (crash_reason then points here) */
 	uint32_t cpu_weight;         /* scheduler weight of its VPs; 0 = default */
-	uint64_t absent_ports;       /* two port ranges without devices (KEEL_PARTITION_PROPERTY_ABSENT_PORTS) */
+	/* Two port ranges without devices (KEEL_PARTITION_PROPERTY_ABSENT_PORTS):
+	 * (atomic) set by the parent's hypercall, read at its VPs' exits on any
+	 * pCPU; a VP in an exit sees the old or the new value, either is whole. */
+	uint64_t absent_ports;
 	uint64_t tlb_gen;            /* second-level generation (hv/tlb.h) */
 	uint64_t ram_pages_known[PARTITION_RAM_CACHE]; /* partition_gpa_to_hva: pages known to be RAM; ~0 = none */
 	/* Inter-partition communication (hv/port.h), all under ipc_lock: */

@@ -11,6 +11,7 @@
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
 #define CR0_MP (1ull << 1)
+#define CR0_TS (1ull << 3)
 #define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
@@ -42,6 +43,8 @@
 #define MSR_APIC_BASE 0x1bu
 
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_VM (1ull << 17)
 
 /* Exception vectors (SDM vol. 3 §6.3.1). */
 enum {

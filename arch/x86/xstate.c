@@ -5,7 +5,6 @@
 
 #include "arch/x86/cpu.h"
 
-#define CR0_TS          (1ull << 3)
 #define CR0_EM          (1ull << 2)
 #define CPUID1_XSAVE    (1u << 26)
 #define XSAVEOPT        (1u << 0)  /* CPUID 0xD.1 EAX */

@@ -37,6 +37,10 @@
  */
 #define KEEL_PARTITION_PROPERTY_ABSENT_PORTS 0x7f000001u
 
+/* Range i (0 or 1) of such a property value. */
+static inline uint16_t keel_absent_first(uint64_t ranges, unsigned i) { return (uint16_t)(ranges >> (32 * i)); }
+static inline uint16_t keel_absent_last(uint64_t ranges, unsigned i) { return (uint16_t)(ranges >> (32 * i + 16)); }
+
 /*
  * The parent's window onto child memory (the data path of VMBus: rings
  * and I/O buffers a child describes with GPADLs).  Each child partition

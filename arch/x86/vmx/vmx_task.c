@@ -33,12 +33,6 @@ enum { SOURCE_CALL, SOURCE_IRET, SOURCE_JMP, SOURCE_GATE };
 #define TYPE_TSS32      0x9u /* available; busy is 0xb */
 #define TYPE_BUSY       0x2u
 #define TYPE_LDT        0x2u
-#define RFLAGS_NT       (1ull << 14)
-#define RFLAGS_VM       (1ull << 17)
-#define CR0_TS          (1ull << 3)
-#define X86_EXC_TS      10
-#define X86_EXC_NP      11
-#define X86_EXC_GP      13
 
 /* The 32-bit TSS (SDM vol. 3 Figure 8-2): registers in the encoding
  * order of GPR_*, selectors in the order of VP_SEG_ES..GS. */
@@ -169,7 +163,7 @@ static bool load_segments(struct task_switch *t, const struct tss32 *n)
 		if (!code && !stack && (desc_type(d) & 0xa) == 8) /* execute-only code */
 			return fault(t, X86_EXC_TS, sel);
 		if (!desc_present(d))
-			return fault(t, stack ? 12 /* #SS */ : X86_EXC_NP, sel);
+			return fault(t, stack ? X86_EXC_SS : X86_EXC_NP, sel);
 		d |= 1ull << 40; /* accessed, as the load marks it */
 		seg = desc_segment(sel, d);
 		vcpu_set_segment(t->vp, order[i], &seg);
