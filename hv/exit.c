@@ -81,6 +81,8 @@ static __attribute__((noinline)) bool handle_other(struct vp *vp)
 			return run_halt(vp);
 		partition_crash(vp->partition, "unexpected HLT exit");
 		break;
+	case VM_EXIT_PAUSE:
+		return run_pause(vp);
 	case VM_EXIT_SHUTDOWN:
 		partition_crash(vp->partition, "triple fault (shutdown)");
 		return false;

@@ -71,6 +71,7 @@ static enum keel_exit_kind kind_of(enum vm_exit_reason r)
 	case VM_EXIT_IO: return KEEL_EXIT_IO;
 	case VM_EXIT_GPA_FAULT: return KEEL_EXIT_GPA;
 	case VM_EXIT_HLT: return KEEL_EXIT_HLT;
+	case VM_EXIT_PAUSE: return KEEL_EXIT_PAUSE;
 	case VM_EXIT_EXTERNAL_INTR:
 	case VM_EXIT_SLICE_END: return KEEL_EXIT_INTERRUPT;
 	case VM_EXIT_EXCEPTION: return KEEL_EXIT_EXCEPTION;

@@ -92,6 +92,23 @@ bool run_halt(struct vp *vp)
 	return false;
 }
 
+bool run_pause(struct vp *vp)
+{
+	struct pcpu *p = this_pcpu();
+	bool yielded;
+
+	if (vp_skip_instruction(vp)) { /* PAUSE does nothing else */
+		partition_crash(vp->partition, "cannot decode a PAUSE instruction");
+		return false;
+	}
+	spin_lock(&p->lock);
+	yielded = sched_yield(&p->queue, &vp->sched);
+	spin_unlock(&p->lock);
+	if (yielded)
+		p->preempt = 1;
+	return run_after_interrupt(vp); /* the backend checks the clock after every exit */
+}
+
 /* TSC ticks from now to `deadline`, at least 1 (a deadline that passed
  * since it was chosen fires at once rather than after a wrap-around). */
 static uint64_t ticks_until(uint64_t deadline)

@@ -49,5 +49,11 @@ void run_stop_machine(void) __attribute__((noreturn));
 /* Exit policy hooks for child VPs: false = leave the CPU. */
 bool run_after_interrupt(struct vp *vp);
 bool run_halt(struct vp *vp);
+/* PAUSE: the guest spins, most likely on a lock or an acknowledgement that
+ * another VP owes it.  If another VP waits for this pCPU, the spinner gives
+ * way (sched_yield) and leaves the CPU.  A spinner alone goes on; as after
+ * every exit, its slice ends by the clock (run_slice_over) even if the
+ * timer's interrupt never came. */
+bool run_pause(struct vp *vp);
 
 #endif

@@ -227,6 +227,24 @@ bool sched_wake(struct sched_queue *q, struct sched_entity *e)
 	return cur->vruntime > e->vruntime && cur->vruntime - e->vruntime > q->min_granularity;
 }
 
+bool sched_yield(struct sched_queue *q, struct sched_entity *e)
+{
+	const struct sched_entity *o, *least = NULL;
+
+	if (!on_queue(q, e))
+		return false;
+	for (o = q->head; o; o = o->next)
+		if (o != e && o->state == SCHED_RUNNABLE && (!least || o->vruntime < least->vruntime))
+			least = o;
+	if (!least)
+		return false;
+	if (e->vruntime <= least->vruntime) {
+		e->vruntime = add_saturating(least->vruntime, 1);
+		e->vruntime_rem = 0;
+	}
+	return true;
+}
+
 int sched_set_weight(struct sched_queue *q, struct sched_entity *e, uint32_t weight)
 {
 	if (!on_queue(q, e) || !weight_valid(weight))

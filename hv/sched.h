@@ -131,6 +131,13 @@ int sched_block(struct sched_queue *q, struct sched_entity *e);
  * entity is ahead of e by more than min_granularity of vruntime. */
 bool sched_wake(struct sched_queue *q, struct sched_entity *e);
 
+/* `e` gives way (its guest spins, most likely on something another entity
+ * holds): when another entity on q is runnable, e's vruntime rises to just
+ * past the least of theirs, so the next pick takes one of them, and true
+ * is returned; else nothing changes and false is returned.  e pays what it
+ * skips ahead, so yielding never buys CPU time. */
+bool sched_yield(struct sched_queue *q, struct sched_entity *e);
+
 /* Set e's weight (SCHED_WEIGHT_MIN..SCHED_WEIGHT_MAX); it applies to time
  * charged from now on.  Returns 0, or -1 (nothing changed) for an
  * out-of-range weight or an e not on q. */

@@ -22,6 +22,7 @@ enum vm_exit_reason {
 	VM_EXIT_MSR_WRITE,
 	VM_EXIT_IO,
 	VM_EXIT_HLT,
+	VM_EXIT_PAUSE,           /* a child's PAUSE: it spins (run_pause) */
 	VM_EXIT_GPA_FAULT,       /* NPF / EPT violation */
 	VM_EXIT_VIRT_INSN,       /* an SVM/VMX instruction the guest may not use */
 	VM_EXIT_EXTERNAL_INTR,

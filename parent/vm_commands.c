@@ -55,7 +55,7 @@ static void print_exit_kinds(const struct vm *vm)
 	static const char *const names[KEEL_EXIT_KINDS] = {
 		[KEEL_EXIT_CPUID] = "cpuid", [KEEL_EXIT_HYPERCALL] = "hypercall", [KEEL_EXIT_MSR] = "msr",
 		[KEEL_EXIT_IO] = "io", [KEEL_EXIT_GPA] = "gpa", [KEEL_EXIT_HLT] = "hlt",
-		[KEEL_EXIT_INTERRUPT] = "interrupt", [KEEL_EXIT_EXCEPTION] = "exception",
+		[KEEL_EXIT_INTERRUPT] = "interrupt", [KEEL_EXIT_EXCEPTION] = "exception", [KEEL_EXIT_PAUSE] = "pause",
 		[KEEL_EXIT_OTHER] = "other",
 	};
 

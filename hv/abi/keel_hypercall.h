@@ -173,6 +173,7 @@ enum keel_exit_kind {
 	KEEL_EXIT_HLT,
 	KEEL_EXIT_INTERRUPT,    /* a host interrupt or the end of its time slice */
 	KEEL_EXIT_EXCEPTION,    /* an intercepted exception reflected (#DB, #AC) */
+	KEEL_EXIT_PAUSE,        /* PAUSE in a spin loop: it may give way to another VP */
 	KEEL_EXIT_OTHER,        /* the rest (CR and XSETBV writes, ...) */
 	KEEL_EXIT_KINDS
 };

@@ -11,6 +11,7 @@ KEEL_WITH_LINUX=1
 . "$(dirname "$0")/_lib.sh"
 
 cat > "$SCRIPT" <<'SCRIPT'
+@ontimeout vm info lx
 vm create lx --kernel linux --initrd initrd --cmdline "console=ttyS0" --memory 160M --vcpus 2
 vm start lx
 @nowait vm console lx

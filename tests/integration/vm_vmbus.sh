@@ -17,6 +17,7 @@ KEEL_WITH_LINUX=1
 . "$(dirname "$0")/_vm_lib.sh"
 
 {
+	echo '@ontimeout vm info v'
 	echo 'vm create warm --kernel vmbustest --memory 4M'
 	echo 'vm start warm'
 	echo '@nowait vm console warm'

@@ -458,6 +458,67 @@ static void test_blocked_ignores_time_until_woken(void **state)
 	assert_int_equal(step(&s), 1);
 }
 
+/* ---- yielding (a guest's PAUSE) ---- */
+
+static void test_yield_alone_changes_nothing(void **state)
+{
+	struct sim s;
+	struct sched_entity stranger;
+	uint64_t vr;
+
+	sim_init(&s, 3, NULL);
+	run(&s, 6);
+	assert_int_equal(sched_block(&s.q, &s.e[1]), 0);
+	assert_int_equal(sched_halt(&s.q, &s.e[2], SCHED_NO_DEADLINE), 0);
+	vr = s.e[0].vruntime;
+	assert_false(sched_yield(&s.q, &s.e[0])); /* the others cannot run */
+	assert_int_equal(s.e[0].vruntime, vr);
+	memset(&stranger, 0, sizeof(stranger));
+	assert_false(sched_yield(&s.q, &stranger));
+	assert_false(sched_yield(NULL, &s.e[0]));
+}
+
+static void test_yield_gives_way_to_the_least(void **state)
+{
+	struct sim s;
+	struct sched_decision d;
+
+	sim_init(&s, 3, NULL);
+	run(&s, 9);
+	d = sched_pick(&s.q, s.now);
+	assert_non_null(d.next);
+	assert_int_equal(sched_account(&s.q, d.next, 10), 0); /* spun a little */
+	assert_true(sched_yield(&s.q, d.next));
+	for (int i = 0; i < 3; i++)
+		if (&s.e[i] != d.next)
+			assert_true(d.next->vruntime > s.e[i].vruntime);
+	assert_ptr_not_equal(sched_pick(&s.q, s.now).next, d.next);
+}
+
+/* A spinner that yields after every short burst never gets more than a
+ * worker that uses its whole slices, and its vruntime never goes back. */
+static void test_yield_buys_no_time(void **state)
+{
+	struct sim s;
+	uint64_t last = 0;
+
+	sim_init(&s, 2, NULL);
+	for (int round = 0; round < 2000; round++) {
+		struct sched_decision d = sched_pick(&s.q, s.now);
+		uint64_t ran = d.next == &s.e[0] ? 5 : d.run_until - s.now;
+
+		assert_int_equal(sched_account(&s.q, d.next, ran), 0);
+		s.now += ran;
+		if (d.next == &s.e[0]) {
+			assert_true(sched_yield(&s.q, &s.e[0]));
+			assert_true(s.e[0].vruntime >= last);
+			last = s.e[0].vruntime;
+		}
+	}
+	assert_true(s.e[0].runtime <= s.e[1].runtime);
+	assert_true(s.e[1].runtime > 0);
+}
+
 /* ---- waking ---- */
 
 static void test_wake_is_idempotent(void **state)
@@ -814,6 +875,9 @@ int main(void)
 		cmocka_unit_test(test_run_until_saturates),
 		cmocka_unit_test(test_rebase_keeps_order_and_fairness),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_yield_alone_changes_nothing),
+		cmocka_unit_test(test_yield_gives_way_to_the_least),
+		cmocka_unit_test(test_yield_buys_no_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,14 @@
 #define SVM_FEATURE_NPT           (1u << 0)
 #define SVM_FEATURE_NRIP          (1u << 3)
 #define SVM_FEATURE_FLUSH_BY_ASID (1u << 6)
+#define SVM_FEATURE_PAUSE_FILTER  (1u << 10)
+#define SVM_FEATURE_PAUSE_THRESHOLD (1u << 12)
+
+/* A child's spin loop exits after this many PAUSEs (each PAUSE where the
+ * CPU has no pause filter: QEMU), or fewer if they come closer together than
+ * the threshold in cycles; the figures KVM uses. */
+#define PAUSE_FILTER_COUNT     3000
+#define PAUSE_FILTER_THRESHOLD 128
 #define SVM_FEATURE_VGIF          (1u << 16)
 
 #define DR6_BS         (1ull << 14)
@@ -169,7 +177,12 @@ static int svm_vp_create(struct vp *vp, const struct vp_start *st)
 	if (!p->is_parent) {
 		/* Children: host interrupts, HLT and every port exit; the host's
 		 * IF (not the guest's) masks physical interrupts (APM §15.21). */
-		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO;
+		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO |
+				      SVM_INTERCEPT_PAUSE;
+		if (svm_cpu_features & SVM_FEATURE_PAUSE_FILTER)
+			v->pause_filter_count = PAUSE_FILTER_COUNT;
+		if (svm_cpu_features & SVM_FEATURE_PAUSE_THRESHOLD)
+			v->pause_filter_threshold = PAUSE_FILTER_THRESHOLD;
 		v->vintr = SVM_V_INTR_MASKING;
 		memset(phys_to_virt(s->iopm_pa), 0xff, 3 * 4096);
 	}
@@ -214,6 +227,7 @@ static const uint8_t op_vmmcall[] = { 0x0f, 0x01, 0xd9 };
 static const uint8_t op_rdmsr[] = { 0x0f, 0x32 };
 static const uint8_t op_wrmsr[] = { 0x0f, 0x30 };
 static const uint8_t op_hlt[] = { 0xf4 };
+static const uint8_t op_pause[] = { 0xf3, 0x90 };
 static const uint8_t op_invd[] = { 0x0f, 0x08 };
 static const uint8_t op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
 
@@ -392,6 +406,10 @@ static __attribute__((noinline)) void translate_exit(struct svm_vp *s, const str
 	case SVM_EXIT_HLT:
 		e->reason = VM_EXIT_HLT;
 		e->next_rip = svm_next_rip(s, op_hlt, sizeof(op_hlt));
+		break;
+	case SVM_EXIT_PAUSE:
+		e->reason = VM_EXIT_PAUSE;
+		e->next_rip = svm_next_rip(s, op_pause, sizeof(op_pause));
 		break;
 	case SVM_EXIT_INVD:
 		e->reason = VM_EXIT_INVD;

@@ -36,6 +36,8 @@ enum vmcs_field {
 	VMCS_ENTRY_INTR_INFO = 0x4016,
 	VMCS_ENTRY_EXCEPTION_ERROR = 0x4018,
 	VMCS_PROC_CONTROLS2 = 0x401e,
+	VMCS_PLE_GAP = 0x4020,
+	VMCS_PLE_WINDOW = 0x4022,
 	VMCS_INSTRUCTION_ERROR = 0x4400,
 	VMCS_EXIT_REASON = 0x4402,
 	VMCS_EXIT_INTR_INFO = 0x4404,
@@ -79,6 +81,7 @@ enum vmcs_field {
 #define VMX_PROC_CR8_STORE_EXITING (1u << 20)
 #define VMX_PROC_NMI_WINDOW       (1u << 22)
 #define VMX_PROC_UNCONDITIONAL_IO (1u << 24)
+#define VMX_PROC_PAUSE_EXITING    (1u << 30)
 #define VMX_PROC_USE_MSR_BITMAPS  (1u << 28)
 #define VMX_PROC_SECONDARY        (1u << 31)
 /* Secondary processor-based controls (Table 24-7). */
@@ -86,6 +89,7 @@ enum vmcs_field {
 #define VMX_PROC2_RDTSCP          (1u << 3)
 #define VMX_PROC2_VPID            (1u << 5)
 #define VMX_PROC2_UNRESTRICTED    (1u << 7)
+#define VMX_PROC2_PAUSE_LOOP      (1u << 10)
 #define VMX_PROC2_INVPCID         (1u << 12)
 #define VMX_PROC2_XSAVES          (1u << 20)
 /* VM-exit controls (Table 24-13). */
@@ -117,6 +121,7 @@ enum vmcs_field {
 #define VMX_EXIT_CR_ACCESS         28
 #define VMX_EXIT_IO                30
 #define VMX_EXIT_RDMSR             31
+#define VMX_EXIT_PAUSE             40
 #define VMX_EXIT_WRMSR             32
 #define VMX_EXIT_INVALID_GUEST     33
 #define VMX_EXIT_MSR_LOADING       34

@@ -46,6 +46,11 @@
 
 #define EPT_MEMTYPE_WB          6ull
 
+/* PAUSE-loop exiting: PAUSEs at most this many TSC cycles apart make one
+ * loop, which exits once it lasts longer than the window (KVM's figures). */
+#define PLE_GAP    128
+#define PLE_WINDOW 4096
+
 /* Capabilities read once at probe; (i) after that. */
 static struct {
 	uint32_t pin, proc, proc2, exit, entry;   /* controls Keel uses */
@@ -54,6 +59,7 @@ static struct {
 	uint32_t revision;
 	uint32_t preempt_shift;   /* timer counts TSC >> this; (pin & timer bit) if usable */
 	bool virtual_nmis;        /* children get NMIs (vmx_deliver_nmi) */
+	uint32_t pause_proc, pause_proc2; /* children's PAUSE exits: PAUSE-loop exiting, else every PAUSE */
 	uint64_t cr0_forced;      /* CR0 bits a guest cannot clear: fixed0, less PE and PG
 				     with unrestricted guest (SDM §26.3.1.1) */
 } caps;
@@ -164,6 +170,12 @@ static bool vmx_probe(void)
 	caps.virtual_nmis = ((rdmsr(MSR_VMX_TRUE_PINBASED) >> 32) & (VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS)) ==
 				    (VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS) &&
 			    ((rdmsr(MSR_VMX_TRUE_PROCBASED) >> 32) & VMX_PROC_NMI_WINDOW);
+	/* A child's spin loop exits (hv/run.h, run_pause): after a loop of
+	 * PAUSEs where the CPU can tell one (SDM §25.1.3), else at each. */
+	if ((rdmsr(MSR_VMX_PROCBASED2) >> 32) & VMX_PROC2_PAUSE_LOOP)
+		caps.pause_proc2 = VMX_PROC2_PAUSE_LOOP;
+	else if ((rdmsr(MSR_VMX_TRUE_PROCBASED) >> 32) & VMX_PROC_PAUSE_EXITING)
+		caps.pause_proc = VMX_PROC_PAUSE_EXITING;
 	caps.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps.cr0_forced = caps.cr0_fixed0 & ~((caps.proc2 & VMX_PROC2_UNRESTRICTED) ? CR0_PE | CR0_PG : 0);
@@ -328,8 +340,13 @@ static int vmx_vp_create(struct vp *vp, const struct vp_start *st)
 	err |= vmwrite(VMCS_PROC_CONTROLS,
 		       caps.proc | (p->is_parent ? 0
 						 : VMX_PROC_HLT_EXITING | VMX_PROC_UNCONDITIONAL_IO |
-							   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING));
-	err |= vmwrite(VMCS_PROC_CONTROLS2, caps.proc2);
+							   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING |
+							   caps.pause_proc));
+	err |= vmwrite(VMCS_PROC_CONTROLS2, caps.proc2 | (p->is_parent ? 0 : caps.pause_proc2));
+	if (!p->is_parent && caps.pause_proc2) {
+		err |= vmwrite(VMCS_PLE_GAP, PLE_GAP);
+		err |= vmwrite(VMCS_PLE_WINDOW, PLE_WINDOW);
+	}
 	err |= vmwrite(VMCS_EXIT_CONTROLS, caps.exit);
 	err |= vmwrite(VMCS_ENTRY_CONTROLS, caps.entry);
 	err |= vmwrite(VMCS_EXCEPTION_BITMAP,
@@ -667,6 +684,9 @@ static void translate_exit(struct vmx_vp *s, uint32_t reason)
 		return;
 	case VMX_EXIT_HLT:
 		e->reason = VM_EXIT_HLT;
+		break;
+	case VMX_EXIT_PAUSE:
+		e->reason = VM_EXIT_PAUSE;
 		break;
 	case VMX_EXIT_INVD: /* unconditional (SDM §25.1.2) */
 		e->reason = VM_EXIT_INVD;
