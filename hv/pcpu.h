@@ -37,6 +37,9 @@ struct pcpu {
 	uint64_t slice_end;      /* TSC at which the running child VP's slice ends */
 	uint64_t sched_until;    /* the scheduler's end of that slice (slice_end may be a timer's) */
 	uint64_t exit_seq;       /* child exits taken here; written by this pCPU only (hv/tlb.h) */
+	/* The parent's exit count as this pCPU last saw it, and since when
+	 * (hv/run.c, parent_watchdog); this pCPU's own. */
+	uint64_t parent_exits_seen, parent_quiet_since;
 	/* The private copies of a hypercall's input and output (hv/hypercall.c):
 	 * a call runs on its caller's pCPU from copy-in to copy-out. */
 	uint8_t hypercall_in[PCPU_HYPERCALL_BUF] __attribute__((aligned(8)));

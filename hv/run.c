@@ -92,30 +92,46 @@ bool run_halt(struct vp *vp)
 	return false;
 }
 
+/* Another VP of vp's partition is queued on p (lock held). */
+static bool sibling_queued(const struct vp *vp, const struct pcpu *p)
+{
+	for (unsigned i = 0; i < PARTITION_MAX_VPS; i++) {
+		const struct vp *o = vp->partition->vps[i];
+
+		if (o && o != vp && o->host == p && o->run_state == VP_QUEUED)
+			return true;
+	}
+	return false;
+}
+
 bool run_pause(struct vp *vp)
 {
 	struct pcpu *p = this_pcpu();
-	bool yielded;
 
 	if (vp_skip_instruction(vp)) { /* PAUSE does nothing else */
 		partition_crash(vp->partition, "cannot decode a PAUSE instruction");
 		return false;
 	}
+	vp->pause_exits = false;
 	spin_lock(&p->lock);
-	yielded = sched_yield(&p->queue, &vp->sched);
+	vp->yielded = sibling_queued(vp, p) && sched_yield(&p->queue, &vp->sched);
 	spin_unlock(&p->lock);
-	if (yielded)
+	if (vp->yielded)
 		p->preempt = 1;
 	return run_after_interrupt(vp); /* the backend checks the clock after every exit */
 }
 
-/* TSC ticks from now to `deadline`, at least 1 (a deadline that passed
- * since it was chosen fires at once rather than after a wrap-around). */
+/* The shortest timer period (apic_timer_arm repeats it): a deadline closer
+ * than this waits this long. */
+#define TIMER_MIN_US 10
+
+/* TSC ticks from now to `deadline`, at least TIMER_MIN_US (a deadline that
+ * passed since it was chosen fires then rather than after a wrap-around). */
 static uint64_t ticks_until(uint64_t deadline)
 {
-	uint64_t now = rdtsc();
+	uint64_t now = rdtsc(), least = tsc_hz() / 1000000 * TIMER_MIN_US;
 
-	return deadline > now ? deadline - now : 1;
+	return deadline > now + least ? deadline - now : least;
 }
 
 void run_timer_changed(struct vp *vp)
@@ -288,6 +304,37 @@ int run_stop(struct vp *vp)
 	}
 }
 
+/*
+ * QEMU TCG (7.2) has been seen to leave the parent running in guest mode
+ * with its global interrupt flag clear: its HLT then waits for good, every
+ * interrupt and NMI held back (docs/architecture.md, "Unexplained stalls").
+ * A startup IPI still wakes it there, and processors ignore one outside
+ * wait-for-SIPI (so do Bochs and QEMU otherwise); the VMRUN after the
+ * parent's next exit sets the flag again.  So the first application
+ * processor sends the BSP one whenever the parent has taken no exit for
+ * PARENT_QUIET_MS (an idle parent may go that long: it wakes, looks and
+ * halts again).
+ */
+#define PARENT_QUIET_MS 100
+
+static void parent_watchdog(struct pcpu *p)
+{
+	const struct vp *parent = parent_partition.vps[0];
+	uint64_t exits, now;
+
+	if (p->index != 1 || !parent)
+		return;
+	exits = __atomic_load_n(&parent->stats.exits, __ATOMIC_RELAXED);
+	now = rdtsc();
+	if (exits != p->parent_exits_seen) {
+		p->parent_exits_seen = exits;
+		p->parent_quiet_since = now;
+	} else if (now - p->parent_quiet_since > tsc_hz() / 1000 * PARENT_QUIET_MS) {
+		apic_send_startup(pcpus[0]->apic_id, 0);
+		p->parent_quiet_since = now;
+	}
+}
+
 /* The longest an idle application processor sleeps without looking. */
 #define IDLE_BACKSTOP_MS 10
 
@@ -302,6 +349,7 @@ void run_loop(void)
 		struct vp *vp;
 		uint64_t start;
 
+		parent_watchdog(p);
 		spin_lock(&p->lock);
 		d = sched_pick(&p->queue, rdtsc());
 		vp = d.next ? entity_vp(d.next) : NULL;
@@ -338,6 +386,9 @@ void run_loop(void)
 			continue;
 		}
 		p->sched_until = d.run_until;
+		/* PAUSEs exit, except in the turn after one that gave way. */
+		vp->pause_exits = !vp->yielded;
+		vp->yielded = false;
 		run_timer_changed(vp);
 		start = rdtsc();
 		__atomic_store_n(&p->owner, vp, __ATOMIC_RELEASE);

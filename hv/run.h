@@ -50,10 +50,11 @@ void run_stop_machine(void) __attribute__((noreturn));
 bool run_after_interrupt(struct vp *vp);
 bool run_halt(struct vp *vp);
 /* PAUSE: the guest spins, most likely on a lock or an acknowledgement that
- * another VP owes it.  If another VP waits for this pCPU, the spinner gives
- * way (sched_yield) and leaves the CPU.  A spinner alone goes on; as after
- * every exit, its slice ends by the clock (run_slice_over) even if the
- * timer's interrupt never came. */
+ * another VP of its partition owes it.  If one of those waits for this
+ * pCPU, the spinner gives way (sched_yield) and leaves the CPU, and spins
+ * without PAUSE exits in its next turn (a loop bounded by a count of
+ * PAUSEs advances a turn at a time otherwise).  Else it goes on without
+ * PAUSE exits for the rest of this turn: one exit per turn at most. */
 bool run_pause(struct vp *vp);
 
 #endif

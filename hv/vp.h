@@ -158,6 +158,11 @@ struct vp {
 	uint64_t irq_deadline;       /* (r) TSC of its next timer expiry, as of the last look */
 	uint64_t assist_page_msr;    /* (r) HV_X64_MSR_VP_ASSIST_PAGE (children) */
 	uint64_t tlb_gen_seen;       /* (r) its partition's tlb_gen at its last flush (hv/tlb.h) */
+	/* Spin loops (hv/run.h, run_pause): whether its PAUSEs exit in this
+	 * turn on its pCPU (the backend applies it before the VP runs and
+	 * after each exit), and whether it gave way in its last turn. */
+	bool pause_exits;            /* (r) */
+	bool yielded;                /* (r) */
 	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load
 	 * before the VP runs until xstate_save after it left (hv/run.c), in
 	 * here otherwise. */

@@ -55,6 +55,7 @@ void apic_send_startup(uint32_t dest, uint8_t vector)
 #define APIC_TIMER_DIV  0x3e0
 #define APIC_SVR_ENABLE (1u << 8)
 #define LVT_MASKED      (1u << 16)
+#define LVT_PERIODIC    (1u << 17)
 
 /* Timer ticks per 2^16 TSC ticks, measured once on the BSP (all local APIC
  * timers run from the same bus clock). */
@@ -100,7 +101,7 @@ void apic_timer_arm(uint64_t tsc_ticks)
 		count = 1;
 	if (count > 0xffffffffu)
 		count = 0xffffffffu;
-	mmio_write32(apic_base + APIC_LVT_TIMER, APIC_VECTOR_TIMER); /* one-shot, unmasked */
+	mmio_write32(apic_base + APIC_LVT_TIMER, APIC_VECTOR_TIMER | LVT_PERIODIC); /* unmasked */
 	mmio_write32(apic_base + APIC_TIMER_INIT, (uint32_t)count);
 }
 

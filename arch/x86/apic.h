@@ -24,7 +24,11 @@ bool apic_in_service(uint8_t vector);
 void apic_send_fixed(uint32_t apic_id, uint8_t vector);
 /* Enable this pCPU's local APIC and measure its timer against the TSC. */
 void apic_local_init(void);
-/* One-shot timer interrupt after `tsc_ticks` (converted to timer ticks). */
+/* A timer interrupt after `tsc_ticks` (converted to timer ticks), and again
+ * every `tsc_ticks` until re-armed or stopped: an expiry whose interrupt got
+ * lost on the way is followed by another (docs/architecture.md, "Unexplained
+ * stalls").  Callers re-arm or stop it within a period and keep the period
+ * long enough that a late stop costs one interrupt, not a storm. */
 void apic_timer_arm(uint64_t tsc_ticks);
 void apic_timer_stop(void);
 

@@ -177,8 +177,7 @@ static int svm_vp_create(struct vp *vp, const struct vp_start *st)
 	if (!p->is_parent) {
 		/* Children: host interrupts, HLT and every port exit; the host's
 		 * IF (not the guest's) masks physical interrupts (APM §15.21). */
-		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO |
-				      SVM_INTERCEPT_PAUSE;
+		v->intercept_misc1 |= SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_HLT | SVM_INTERCEPT_IOIO;
 		if (svm_cpu_features & SVM_FEATURE_PAUSE_FILTER)
 			v->pause_filter_count = PAUSE_FILTER_COUNT;
 		if (svm_cpu_features & SVM_FEATURE_PAUSE_THRESHOLD)
@@ -554,6 +553,15 @@ static __attribute__((noinline)) uint64_t svm_redeliver(uint64_t info)
 	return info;
 }
 
+/* PAUSE exits as hv/ wants them for this turn (vp.pause_exits). */
+static inline void svm_apply_pause_exits(struct svm_vp *s)
+{
+	if (s->vp->pause_exits)
+		s->vmcb->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
+	else
+		s->vmcb->intercept_misc1 &= ~SVM_INTERCEPT_PAUSE;
+}
+
 static inline void svm_exit_common(struct vmcb *v)
 {
 	v->tlb_control = SVM_TLB_FLUSH_NOTHING;
@@ -569,6 +577,8 @@ int svm_exit_child(struct vp *vp, struct svm_vp *s)
 	svm_exit_common(v);
 	svm_collect_interrupt(s);
 	go_on = svm_handle(vp, s, v);
+	if (v->exitcode == SVM_EXIT_PAUSE)
+		svm_apply_pause_exits(s);
 	if (vp->rip != exit_rip)
 		v->interrupt_shadow &= ~1ull; /* past the instruction that had it */
 	if (go_on) {
@@ -605,6 +615,7 @@ static void svm_run(struct vp *vp)
 		s->vmcb->tlb_control = (svm_cpu_features & SVM_FEATURE_FLUSH_BY_ASID) ? SVM_TLB_FLUSH_ASID
 										   : SVM_TLB_FLUSH_ALL;
 		tlb_entry_flushed(vp);
+		svm_apply_pause_exits(s);
 		svm_deliver_nmi(s);
 		if (vp->pending_vector)
 			svm_deliver_interrupt(s);

@@ -340,9 +340,8 @@ static int vmx_vp_create(struct vp *vp, const struct vp_start *st)
 	err |= vmwrite(VMCS_PROC_CONTROLS,
 		       caps.proc | (p->is_parent ? 0
 						 : VMX_PROC_HLT_EXITING | VMX_PROC_UNCONDITIONAL_IO |
-							   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING |
-							   caps.pause_proc));
-	err |= vmwrite(VMCS_PROC_CONTROLS2, caps.proc2 | (p->is_parent ? 0 : caps.pause_proc2));
+							   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING));
+	err |= vmwrite(VMCS_PROC_CONTROLS2, caps.proc2);
 	if (!p->is_parent && caps.pause_proc2) {
 		err |= vmwrite(VMCS_PLE_GAP, PLE_GAP);
 		err |= vmwrite(VMCS_PLE_WINDOW, PLE_WINDOW);
@@ -770,6 +769,21 @@ static void vmx_deliver_interrupt(struct vmx_vp *s)
 	vmwrite(VMCS_PROC_CONTROLS, proc);
 }
 
+/* PAUSE exits as hv/ wants them for this turn (vp.pause_exits); the
+ * controls are rewritten only when that changes. */
+static void vmx_apply_pause_exits(struct vmx_vp *s)
+{
+	if (s->pause_exits == s->vp->pause_exits)
+		return;
+	s->pause_exits = s->vp->pause_exits;
+	if (caps.pause_proc2)
+		vmwrite(VMCS_PROC_CONTROLS2, s->pause_exits ? vmread(VMCS_PROC_CONTROLS2) | caps.pause_proc2
+							    : vmread(VMCS_PROC_CONTROLS2) & ~caps.pause_proc2);
+	else if (caps.pause_proc)
+		vmwrite(VMCS_PROC_CONTROLS, s->pause_exits ? vmread(VMCS_PROC_CONTROLS) | caps.pause_proc
+							   : vmread(VMCS_PROC_CONTROLS) & ~caps.pause_proc);
+}
+
 int vmx_exit(struct vp *vp, struct vmx_vp *s)
 {
 	uint64_t exit_rip = vp->rip;
@@ -798,6 +812,8 @@ int vmx_exit(struct vp *vp, struct vmx_vp *s)
 				vmread(VMCS_EXIT_QUALIFICATION));
 		translate_exit(s, reason & VMX_EXIT_ENTRY_FAILURE ? reason : reason & 0xffff);
 		go_on = vp_handle_exit(vp);
+		if ((reason & 0xffff) == VMX_EXIT_PAUSE)
+			vmx_apply_pause_exits(s);
 	}
 	if (go_on && !vp->partition->is_parent && tlb_exit_check(vp))
 		vmx_invept(vmread(VMCS_EPT_POINTER)); /* its second-level tables changed: hv/tlb.h */
@@ -837,6 +853,7 @@ static void vmx_run(struct vp *vp)
 		 * its VPID and EPT root left, are gone before it runs. */
 		vmx_invept(vmread(VMCS_EPT_POINTER));
 		tlb_entry_flushed(vp);
+		vmx_apply_pause_exits(s);
 	}
 	if (!vp->partition->is_parent && caps.preempt_shift < 64)
 		vmwrite(VMCS_PREEMPTION_TIMER, run_slice_tsc() >> caps.preempt_shift);

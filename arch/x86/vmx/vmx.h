@@ -16,6 +16,7 @@ struct vmx_vp {
 	uint64_t cr0_shadow;    /* CR0/CR4 as the guest believes them */
 	uint64_t cr4_shadow;
 	uint8_t tpr;            /* a child's CR8: MOV to/from CR8 exits, the CPU's TPR stays the host's */
+	bool pause_exits;       /* the VMCS's PAUSE controls are set (vmx_apply_pause_exits) */
 	uint32_t instruction_error; /* last VMfailValid number, 0 if none */
 	/* STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE: VM entry and exit do not
 	 * switch them.  For a VP whose MSR accesses all exit (own_msrs), they
