@@ -107,16 +107,23 @@ static bool sibling_queued(const struct vp *vp, const struct pcpu *p)
 bool run_pause(struct vp *vp)
 {
 	struct pcpu *p = this_pcpu();
+	uint64_t now = rdtsc();
+	bool sibling, yielded = false;
 
 	if (vp_skip_instruction(vp)) { /* PAUSE does nothing else */
 		partition_crash(vp->partition, "cannot decode a PAUSE instruction");
 		return false;
 	}
-	vp->pause_exits = false;
+	if (!vp->spin_since)
+		vp->spin_since = now;
 	spin_lock(&p->lock);
-	vp->yielded = sibling_queued(vp, p) && sched_yield(&p->queue, &vp->sched);
+	sibling = sibling_queued(vp, p);
+	if (sibling && now - vp->spin_since >= tsc_hz() / 1000000 * RUN_SPIN_WINDOW_US)
+		yielded = sched_yield(&p->queue, &vp->sched);
 	spin_unlock(&p->lock);
-	if (vp->yielded)
+	if (!sibling)
+		vp->pause_exits = false; /* nobody to give way to in this turn */
+	if (yielded)
 		p->preempt = 1;
 	return run_after_interrupt(vp); /* the backend checks the clock after every exit */
 }
@@ -386,9 +393,8 @@ void run_loop(void)
 			continue;
 		}
 		p->sched_until = d.run_until;
-		/* PAUSEs exit, except in the turn after one that gave way. */
-		vp->pause_exits = !vp->yielded;
-		vp->yielded = false;
+		vp->pause_exits = true; /* spin loops: run_pause */
+		vp->spin_since = 0;
 		run_timer_changed(vp);
 		start = rdtsc();
 		__atomic_store_n(&p->owner, vp, __ATOMIC_RELEASE);

@@ -51,10 +51,11 @@ bool run_after_interrupt(struct vp *vp);
 bool run_halt(struct vp *vp);
 /* PAUSE: the guest spins, most likely on a lock or an acknowledgement that
  * another VP of its partition owes it.  If one of those waits for this
- * pCPU, the spinner gives way (sched_yield) and leaves the CPU, and spins
- * without PAUSE exits in its next turn (a loop bounded by a count of
- * PAUSEs advances a turn at a time otherwise).  Else it goes on without
- * PAUSE exits for the rest of this turn: one exit per turn at most. */
+ * pCPU and the spinner has been at it for RUN_SPIN_WINDOW_US of this turn,
+ * it gives way (sched_yield) and leaves the CPU (a short loop bounded by a
+ * count of PAUSEs finishes first).  If none waits, it goes on without
+ * PAUSE exits for the rest of this turn: one such exit per turn. */
+#define RUN_SPIN_WINDOW_US 20
 bool run_pause(struct vp *vp);
 
 #endif

@@ -160,9 +160,10 @@ struct vp {
 	uint64_t tlb_gen_seen;       /* (r) its partition's tlb_gen at its last flush (hv/tlb.h) */
 	/* Spin loops (hv/run.h, run_pause): whether its PAUSEs exit in this
 	 * turn on its pCPU (the backend applies it before the VP runs and
-	 * after each exit), and whether it gave way in its last turn. */
+	 * after each exit), and the TSC of its first PAUSE exit in this turn
+	 * (0: none yet). */
 	bool pause_exits;            /* (r) */
-	bool yielded;                /* (r) */
+	uint64_t spin_since;         /* (r) */
 	/* x87/SSE/AVX, XCR0, DR0-3/DR6, CR2: in the CPU from xstate_load
 	 * before the VP runs until xstate_save after it left (hv/run.c), in
 	 * here otherwise. */
