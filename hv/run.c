@@ -314,7 +314,7 @@ int run_stop(struct vp *vp)
 /*
  * QEMU TCG (7.2) has been seen to leave the parent running in guest mode
  * with its global interrupt flag clear: its HLT then waits for good, every
- * interrupt and NMI held back (docs/architecture.md, "Unexplained stalls").
+ * interrupt and NMI held back (docs/architecture.md, "Stalls under QEMU TCG").
  * A startup IPI still wakes it there, and processors ignore one outside
  * wait-for-SIPI (so do Bochs and QEMU otherwise); the VMRUN after the
  * parent's next exit sets the flag again.  So the first application

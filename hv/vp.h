@@ -123,7 +123,8 @@ struct vp {
 	struct sched_entity sched;   /* (q) */
 	volatile bool stop_request;  /* set by the parent (p), read by its pCPU */
 	struct vm_exit exit;         /* (r) last exit */
-	struct vp_stats stats;       /* (r); the parent reads exits racily, for reports */
+	struct vp_stats stats;       /* (r); read racily by the parent (reports) and, for the
+				      * parent VP, by the first AP (run.c parent_watchdog) */
 	/* Intercepts (hv/intercept.c): the message is built in the exit and
 	 * posted to the parent once the VP has left its pCPU; the VP waits
 	 * (VP_INTERCEPT) until the parent clears HvRegisterInterceptSuspend. */

@@ -26,8 +26,8 @@ void apic_send_fixed(uint32_t apic_id, uint8_t vector);
 void apic_local_init(void);
 /* A timer interrupt after `tsc_ticks` (converted to timer ticks), and again
  * every `tsc_ticks` until re-armed or stopped: an expiry whose interrupt got
- * lost on the way is followed by another (docs/architecture.md, "Unexplained
- * stalls").  Callers re-arm or stop it within a period and keep the period
+ * lost on the way is followed by another (docs/architecture.md, "Stalls
+ * under QEMU TCG").  Callers re-arm or stop it within a period and keep the period
  * long enough that a late stop costs one interrupt, not a storm. */
 void apic_timer_arm(uint64_t tsc_ticks);
 void apic_timer_stop(void);

@@ -32,13 +32,13 @@
 #define SVM_FEATURE_FLUSH_BY_ASID (1u << 6)
 #define SVM_FEATURE_PAUSE_FILTER  (1u << 10)
 #define SVM_FEATURE_PAUSE_THRESHOLD (1u << 12)
+#define SVM_FEATURE_VGIF          (1u << 16)
 
 /* A child's spin loop exits after this many PAUSEs (each PAUSE where the
  * CPU has no pause filter: QEMU), or fewer if they come closer together than
  * the threshold in cycles; the figures KVM uses. */
 #define PAUSE_FILTER_COUNT     3000
 #define PAUSE_FILTER_THRESHOLD 128
-#define SVM_FEATURE_VGIF          (1u << 16)
 
 #define DR6_BS         (1ull << 14)
 #define DR6_CAUSE_BITS 0x600full /* B0-B3, BD, BS */

@@ -14,8 +14,8 @@
 #define SVM_INTERCEPT_INIT      (1u << 3)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
 #define SVM_INTERCEPT_IRET      (1u << 20)
-#define SVM_INTERCEPT_PAUSE     (1u << 23)
 #define SVM_INTERCEPT_INVD      (1u << 22)
+#define SVM_INTERCEPT_PAUSE     (1u << 23)
 #define SVM_INTERCEPT_HLT       (1u << 24)
 #define SVM_INTERCEPT_INVLPGA   (1u << 26)
 #define SVM_INTERCEPT_IOIO      (1u << 27)
@@ -60,8 +60,8 @@
 #define SVM_EXIT_VINTR     0x64
 #define SVM_EXIT_CPUID     0x72
 #define SVM_EXIT_IRET      0x74
-#define SVM_EXIT_PAUSE     0x77
 #define SVM_EXIT_INVD      0x76
+#define SVM_EXIT_PAUSE     0x77
 #define SVM_EXIT_HLT       0x78
 #define SVM_EXIT_INVLPGA   0x7a
 #define SVM_EXIT_IOIO      0x7b

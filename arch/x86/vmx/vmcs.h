@@ -81,8 +81,8 @@ enum vmcs_field {
 #define VMX_PROC_CR8_STORE_EXITING (1u << 20)
 #define VMX_PROC_NMI_WINDOW       (1u << 22)
 #define VMX_PROC_UNCONDITIONAL_IO (1u << 24)
-#define VMX_PROC_PAUSE_EXITING    (1u << 30)
 #define VMX_PROC_USE_MSR_BITMAPS  (1u << 28)
+#define VMX_PROC_PAUSE_EXITING    (1u << 30)
 #define VMX_PROC_SECONDARY        (1u << 31)
 /* Secondary processor-based controls (Table 24-7). */
 #define VMX_PROC2_EPT             (1u << 1)
@@ -121,10 +121,10 @@ enum vmcs_field {
 #define VMX_EXIT_CR_ACCESS         28
 #define VMX_EXIT_IO                30
 #define VMX_EXIT_RDMSR             31
-#define VMX_EXIT_PAUSE             40
 #define VMX_EXIT_WRMSR             32
 #define VMX_EXIT_INVALID_GUEST     33
 #define VMX_EXIT_MSR_LOADING       34
+#define VMX_EXIT_PAUSE             40
 #define VMX_EXIT_EPT_VIOLATION     48
 #define VMX_EXIT_EPT_MISCONFIG     49
 #define VMX_EXIT_INVEPT            50

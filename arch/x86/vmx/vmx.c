@@ -773,15 +773,13 @@ static void vmx_deliver_interrupt(struct vmx_vp *s)
  * controls are rewritten only when that changes. */
 static void vmx_apply_pause_exits(struct vmx_vp *s)
 {
-	if (s->pause_exits == s->vp->pause_exits)
+	uint32_t field = caps.pause_proc2 ? VMCS_PROC_CONTROLS2 : VMCS_PROC_CONTROLS;
+	uint64_t bits = caps.pause_proc2 | caps.pause_proc; /* at most one is set */
+
+	if (!bits || s->pause_exits == s->vp->pause_exits)
 		return;
 	s->pause_exits = s->vp->pause_exits;
-	if (caps.pause_proc2)
-		vmwrite(VMCS_PROC_CONTROLS2, s->pause_exits ? vmread(VMCS_PROC_CONTROLS2) | caps.pause_proc2
-							    : vmread(VMCS_PROC_CONTROLS2) & ~caps.pause_proc2);
-	else if (caps.pause_proc)
-		vmwrite(VMCS_PROC_CONTROLS, s->pause_exits ? vmread(VMCS_PROC_CONTROLS) | caps.pause_proc
-							   : vmread(VMCS_PROC_CONTROLS) & ~caps.pause_proc);
+	vmwrite(field, s->pause_exits ? vmread(field) | bits : vmread(field) & ~bits);
 }
 
 int vmx_exit(struct vp *vp, struct vmx_vp *s)
